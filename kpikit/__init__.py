@@ -1,0 +1,1 @@
+"""kpikit: tooling for the kpikit dbt project."""

@@ -1,0 +1,44 @@
+with
+
+events as (
+    select * from {{ ref('stg_raw__events') }}
+),
+
+anonymous_ids_stitched as (
+    select * from {{ ref('int_anonymous_ids_stitched') }}
+),
+
+events_with_person as (
+    select
+        events.event_id,
+        events.user_id,
+        events.anonymous_id,
+        events.session_id,
+        events.event_name,
+        events.feature,
+        events.task_id,
+        events.attempt_id,
+        coalesce(events.user_id, anonymous_ids_stitched.user_id) as resolved_user_id,
+        coalesce(
+            events.user_id, anonymous_ids_stitched.user_id, events.anonymous_id
+        ) as person_id,
+        case
+            when coalesce(events.user_id, anonymous_ids_stitched.user_id) is not null
+                then 'user'
+            else 'anonymous'
+        end as person_type,
+        {{ kpikit.is_in_list(
+            'events.event_name', var('passive_events'), 'passive_events', allow_empty=true
+        ) }} as is_passive,
+        {{ kpikit.to_local_date('events.occurred_at') }} as event_day,
+        events.occurred_at,
+        {{ kpikit.to_local_timestamp('events.occurred_at') }} as occurred_at_local,
+        events.received_at
+    from events
+    left join anonymous_ids_stitched
+        on
+            events.user_id is null
+            and events.anonymous_id = anonymous_ids_stitched.anonymous_id
+)
+
+select * from events_with_person

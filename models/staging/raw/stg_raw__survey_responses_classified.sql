@@ -1,0 +1,71 @@
+{#-
+    One row per raw survey_responses row (answered item), typed, with its fate: used, duplicate
+    or quarantined. Validation comes first; a valid row repeated with the same response_id,
+    survey and item counts once (the earliest responded_at copy).
+-#}
+with
+
+survey_responses_source as (
+    select * from {{ source('raw', 'survey_responses') }}
+),
+
+survey_responses_typed as (
+    select
+        cast(response_id as {{ dbt.type_string() }}) as response_id,
+        cast(survey as {{ dbt.type_string() }}) as survey,
+        cast(user_id as {{ dbt.type_string() }}) as user_id,
+        cast(item as {{ dbt.type_int() }}) as item,
+        cast(score as {{ dbt.type_int() }}) as score,
+        cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at
+    from survey_responses_source
+),
+
+survey_responses_validated as (
+    select
+        *,
+        case
+            when response_id is null then 'null_response_id'
+            when responded_at is null then 'null_responded_at'
+            when survey is null or survey not in ('nps', 'csat', 'sus') then 'unknown_survey'
+            when
+                item is null
+                or (survey in ('nps', 'csat') and item != 1)
+                or (survey = 'sus' and (item < 1 or item > 10))
+                then 'item_out_of_range'
+            when score is null then 'null_score'
+            when
+                (survey = 'nps' and (score < 0 or score > 10))
+                or (survey in ('csat', 'sus') and (score < 1 or score > 5))
+                then 'score_out_of_range'
+        end as quarantine_reason
+    from survey_responses_typed
+),
+
+survey_responses_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by response_id, survey, item, quarantine_reason
+            order by responded_at, score, user_id
+        ) as copy_rank
+    from survey_responses_validated
+),
+
+survey_responses_classified as (
+    select
+        response_id,
+        survey,
+        user_id,
+        item,
+        score,
+        quarantine_reason,
+        case
+            when quarantine_reason is not null then 'quarantined'
+            when copy_rank = 1 then 'used'
+            else 'duplicate'
+        end as row_status,
+        responded_at
+    from survey_responses_ranked
+)
+
+select * from survey_responses_classified
