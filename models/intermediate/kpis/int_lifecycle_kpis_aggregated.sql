@@ -20,7 +20,7 @@ activation_by_month as (
         count(*) as eligible_users,
         sum(case when users.is_activated then 1 else 0 end) as activated_users,
         {{ kpikit.median('case when users.is_activated then users.hours_to_activation end') }}
-        as median_hours_to_activation,
+            as median_hours_to_activation,
         {{ kpikit.is_window_elapsed(
             kpikit.month_end('users.signup_month'), activation_window_days, 'as_of_date.as_of_date'
         ) }} as is_complete

@@ -20,7 +20,7 @@ monthly_survey_stats as (
         {{ kpikit.mean_interval_bound('survey_responses.sus_score', 'lower') }} as sus_ci_low,
         {{ kpikit.mean_interval_bound('survey_responses.sus_score', 'upper') }} as sus_ci_high,
         {{ kpikit.month_end('survey_responses.response_month') }} <= as_of_date.as_of_date
-        as is_complete
+            as is_complete
     from survey_responses
     cross join as_of_date
     where survey_responses.is_complete

@@ -52,7 +52,7 @@ stats_with_completeness as (
     select
         monthly_task_stats.*,
         {{ kpikit.month_end('monthly_task_stats.start_month') }} <= as_of_date.as_of_date
-        as is_complete
+            as is_complete
     from monthly_task_stats
     cross join as_of_date
 ),

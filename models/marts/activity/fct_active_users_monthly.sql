@@ -40,7 +40,9 @@ previous_month_users as (
     select
         previous_month.activity_month as previous_month,
         count(*) as previous_month_active_users,
-        sum(case when this_month.user_id is null then 1 else 0 end) as churned_users
+        cast(
+            sum(case when this_month.user_id is null then 1 else 0 end) as {{ dbt.type_bigint() }}
+        ) as churned_users
     from user_months as previous_month
     left join user_months as this_month
         on
@@ -56,7 +58,7 @@ final as (
         coalesce(monthly_active_users.mau, 0) as mau,
         series_months.average_dau,
         {{ kpikit.safe_ratio('series_months.average_dau', 'monthly_active_users.mau') }}
-        as stickiness,
+            as stickiness,
         previous_month_users.previous_month_active_users,
         previous_month_users.churned_users,
         {{ kpikit.safe_ratio(
@@ -65,7 +67,7 @@ final as (
         ) }} as churn_rate,
         series_months.series_day_count,
         {{ kpikit.month_end('series_months.date_month') }} <= as_of_date.as_of_date
-        as is_complete
+            as is_complete
     from series_months
     cross join as_of_date
     left join monthly_active_users

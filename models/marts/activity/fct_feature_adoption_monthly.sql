@@ -48,7 +48,7 @@ final as (
         feature_adopters.adopting_users,
         active_users_monthly.mau,
         {{ kpikit.safe_ratio('feature_adopters.adopting_users', 'active_users_monthly.mau') }}
-        as adoption_rate,
+            as adoption_rate,
         active_users_monthly.is_complete
     from feature_adopters
     inner join active_users_monthly

@@ -41,7 +41,7 @@ step_events as (
                     previous_step.person_type = step_events.person_type
                     and previous_step.person_id = step_events.person_id
                     and step_events.event_name = '{{ step }}'
-                    and step_events.occurred_at >= previous_step.reached_at
+                    and previous_step.reached_at <= step_events.occurred_at
             group by previous_step.person_type, previous_step.person_id
         {%- endif %}
     ),
@@ -69,7 +69,7 @@ final as (
         steps_reached.step_number = {{ steps | length }} as is_last_step,
         steps_reached.reached_at
         <= {{ dbt.dateadd('day', window_days, 'step_1_reached.reached_at') }}
-        as is_within_window,
+            as is_within_window,
         step_1_reached.reached_at as entered_at,
         steps_reached.reached_at
     from steps_reached

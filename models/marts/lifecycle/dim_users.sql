@@ -25,7 +25,7 @@ first_activations as (
             and {{ kpikit.is_in_list(
                 'events_identified.event_name', var('activation_events'), 'activation_events'
             ) }}
-            and events_identified.occurred_at >= users.created_at
+            and users.created_at <= events_identified.occurred_at
             and events_identified.occurred_at
             < {{ dbt.dateadd('day', window_days, 'users.created_at') }}
     group by users.user_id
@@ -63,7 +63,7 @@ final as (
         users_with_activation.signup_day,
         {{ kpikit.month_start('users_with_activation.signup_day') }} as signup_month,
         cast({{ dbt.date_trunc('week', 'users_with_activation.signup_day') }} as date)
-        as signup_week,
+            as signup_week,
         users_with_activation.created_at,
         users_with_activation.activated_at
     from users_with_activation

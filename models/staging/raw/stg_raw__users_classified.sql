@@ -40,9 +40,9 @@ users_ranked as (
                 case when updated_at is null then 1 else 0 end,
                 updated_at desc,
                 created_at desc,
-                country,
-                plan,
-                acquisition_channel
+                country asc,
+                plan asc,
+                acquisition_channel asc
         ) as export_rank
     from users_validated
 ),
