@@ -7,8 +7,10 @@ developer's warehouse/ and can run beside a `make demo`.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -56,9 +58,21 @@ def dbt_command(
     ]
 
 
+def run_checked(command: Sequence[str], env: dict[str, str] | None, what: str) -> None:
+    """Run a command from the repository root; on failure raise with its last output lines."""
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + "\n" + result.stderr).splitlines()[-60:])
+        raise RuntimeError(
+            f"{what} failed (exit {result.returncode}):\n  {' '.join(command)}\n{tail}"
+        )
+
+
 def generate_raw(out_dir: Path, *, seed: int, users: int, end_date: str = "2026-10-31") -> Path:
     """Generate a raw Parquet folder with the project's demo data generator."""
-    subprocess.run(
+    run_checked(
         [
             str(VENV_BIN / "kpikit"),
             "generate",
@@ -72,6 +86,19 @@ def generate_raw(out_dir: Path, *, seed: int, users: int, end_date: str = "2026-
             end_date,
             "--quiet",
         ],
-        check=True,
+        None,
+        f"kpikit generate (seed {seed})",
     )
     return out_dir
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy what dbt needs of the project (not data, environment or build output), for tests
+    that build a deliberately broken variant of it."""
+    destination.mkdir(parents=True)
+    for name in ["dbt_project.yml", "profiles.yml"]:
+        shutil.copy(REPO_ROOT / name, destination / name)
+    for folder in ["models", "macros", "seeds", "analyses", "tests/generic"]:
+        if (REPO_ROOT / folder).exists():
+            shutil.copytree(REPO_ROOT / folder, destination / folder)
+    return destination

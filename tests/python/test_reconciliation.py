@@ -6,12 +6,11 @@ their raw rows must fail all three reconciliation tests, while the untouched cop
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from dbt_project import REPO_ROOT, dbt_command, dbt_environment, generate_raw
+from dbt_project import copy_project, dbt_command, dbt_environment, generate_raw
 
 # Each sabotage adds, after the model's import of its source, a filter that silently drops a
 # slice of the raw rows: (anchor to find once, filter to add after it).
@@ -45,17 +44,6 @@ SELECTION = [
     "stg_raw__survey_responses",
     "stg_raw__survey_responses_quarantine",
 ]
-
-
-def copy_project(destination: Path) -> Path:
-    """Copy what dbt needs of the project (not data, environment or build output)."""
-    destination.mkdir(parents=True)
-    for name in ["dbt_project.yml", "profiles.yml"]:
-        shutil.copy(REPO_ROOT / name, destination / name)
-    for folder in ["models", "macros", "seeds", "analyses", "tests/generic"]:
-        if (REPO_ROOT / folder).exists():
-            shutil.copytree(REPO_ROOT / folder, destination / folder)
-    return destination
 
 
 def build_staging(project: Path, raw_dir: Path) -> subprocess.CompletedProcess[str]:
