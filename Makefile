@@ -23,7 +23,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DUCKDB_PATH ?= $(CURDIR)/warehouse/kpikit.duckdb
 DBT_DEMO_VARS := {raw_path: "$(CURDIR)/$(DEMO_DIR)"}
 
-.PHONY: help env demo-data demo test dbt-test pytest lint clean
+.PHONY: help env env-all demo-data demo test dbt-test pytest lint clean
 
 help:
 	@echo "make demo   build the KPI warehouse from generated demo data ($(DUCKDB_PATH))"
@@ -33,11 +33,20 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# The core environment (dbt, DuckDB, the dev tools). --inexact keeps the optional groups that
+# `make test` adds, so switching between the two commands does not reinstall anything.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --inexact --quiet
 	@touch $@
 
+# Everything, with the optional groups (postgres, metricflow, dagster) the test suite covers.
+$(VENV)/.synced-all: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-groups --quiet
+	@touch $@ $(VENV)/.synced
+
 env: $(VENV)/.synced
+
+env-all: $(VENV)/.synced-all
 
 demo-data: env
 	$(BIN)/kpikit generate --out $(DEMO_DIR) --seed $(DEMO_SEED) --users $(DEMO_USERS)
@@ -46,7 +55,7 @@ demo: demo-data
 	@mkdir -p warehouse/tmp
 	$(BIN)/dbt build --vars '$(DBT_DEMO_VARS)'
 
-test: demo
+test: env-all demo
 	$(BIN)/dbt source freshness --vars '$(DBT_DEMO_VARS)'
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -q

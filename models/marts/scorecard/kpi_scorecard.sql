@@ -132,11 +132,11 @@ entries_assessed as (
         as_of_date > target_date as is_target_date_passed,
         case
             when not is_guardrail or latest_value is null then null
-            when direction = 'higher_is_better'
-                then baseline_value - latest_value
-                > {{ var('guardrail_tolerance') }} * abs(baseline_value)
-            else latest_value - baseline_value
-                > {{ var('guardrail_tolerance') }} * abs(baseline_value)
+            else
+                (case
+                    when direction = 'higher_is_better' then baseline_value - latest_value
+                    else latest_value - baseline_value
+                end) > {{ var('guardrail_tolerance') }} * abs(baseline_value)
         end as guardrail_breached,
         case
             when latest_sample_size is null then null
@@ -171,8 +171,8 @@ final as (
         cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
         cast(dimension as {{ dbt.type_string() }}) as dimension,
         cast(dimension_value as {{ dbt.type_string() }}) as dimension_value,
-        cast(level as {{ dbt.type_string() }}) as level,
-        cast(owner as {{ dbt.type_string() }}) as owner,
+        cast(level as {{ dbt.type_string() }}) as level,  -- noqa: RF04
+        cast(owner as {{ dbt.type_string() }}) as owner,  -- noqa: RF04
         cast(indicator_type as {{ dbt.type_string() }}) as indicator_type,
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(unit as {{ dbt.type_string() }}) as unit,
