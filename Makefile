@@ -26,7 +26,8 @@ DBT_DEMO_VARS := {raw_path: "$(CURDIR)/$(DEMO_DIR)"}
 .PHONY: help env env-all demo-data demo test dbt-test pytest lint clean
 
 help:
-	@echo "make demo   build the KPI warehouse from generated demo data ($(DUCKDB_PATH))"
+	@echo "make demo   build the KPI warehouse from generated demo data ($(DUCKDB_PATH)),"
+	@echo "            publish the marts for BI tools and render the scorecard report"
 	@echo "make test   build, then run dbt tests, unit tests, pytest, sqlfluff and ruff"
 
 $(UV):
@@ -54,6 +55,8 @@ demo-data: env
 demo: demo-data
 	@mkdir -p warehouse/tmp
 	$(BIN)/dbt build --vars '$(DBT_DEMO_VARS)'
+	$(BIN)/kpikit publish --database $(DUCKDB_PATH) --out warehouse/published/kpikit.duckdb
+	$(BIN)/kpikit report --database warehouse/published/kpikit.duckdb --out warehouse/report/kpi_scorecard.html
 
 test: env-all demo
 	$(BIN)/dbt source freshness --vars '$(DBT_DEMO_VARS)'

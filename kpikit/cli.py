@@ -17,6 +17,7 @@ from typing import TextIO
 import duckdb
 
 from kpikit import generate as generator
+from kpikit import load, publish, report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", dest="command", required=True)
     _add_generate(subparsers)
+    load.add_parser(subparsers)
+    report.add_parser(subparsers)
+    publish.add_parser(subparsers)
     return parser
 
 

@@ -39,8 +39,10 @@
 {%- endmacro %}
 
 {% macro postgres__date_spine(start_date, end_date) -%}
+    {#- Timestamps without time zone: a series of dates would step through timestamptz, in the
+        session's time zone. -#}
     select cast(generated.date_day as date) as date_day
     from generate_series(
-        cast({{ start_date }} as date), cast({{ end_date }} as date), interval '1 day'
+        cast({{ start_date }} as timestamp), cast({{ end_date }} as timestamp), interval '1 day'
     ) as generated (date_day)
 {%- endmacro %}

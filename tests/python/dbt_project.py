@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -33,16 +33,26 @@ def dbt_environment(work_dir: Path) -> dict[str, str]:
     return env
 
 
+def postgres_environment(work_dir: Path, connection: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a dbt run on the `postgres` target of profiles.yml: dbt_environment
+    plus DBT_TARGET=postgres and the PG* variables in `connection` (PGHOST, PGPORT, ...)."""
+    env = dbt_environment(work_dir)
+    env.update(connection)
+    env["DBT_TARGET"] = "postgres"
+    return env
+
+
 def dbt_command(
     subcommand: str,
     *,
     project: Path,
     work_dir: Path,
-    raw_dir: Path,
+    raw_dir: Path | None,
     variables: dict[str, str] | None = None,
 ) -> list[str]:
-    """A dbt command line reading raw_dir, with target and logs kept under work_dir."""
-    all_vars = {"raw_path": str(raw_dir), **(variables or {})}
+    """A dbt command line reading raw_dir (var raw_path; None: the target's raw schema), with
+    target and logs kept under work_dir."""
+    all_vars = {**({"raw_path": str(raw_dir)} if raw_dir is not None else {}), **(variables or {})}
     vars_yaml = "{" + ", ".join(f'{key}: "{value}"' for key, value in all_vars.items()) + "}"
     return [
         str(VENV_BIN / "dbt"),

@@ -1,0 +1,39 @@
+{#-
+    Run on-run-start: creates the SQL functions some dispatched macros call, in the target
+    schema, so models, data tests and unit tests find them. A no-op (`select 1`) on warehouses
+    that need none (DuckDB has them built in).
+-#}
+{% macro create_warehouse_functions() -%}
+    {{ return(adapter.dispatch('create_warehouse_functions', 'kpikit')()) }}
+{%- endmacro %}
+
+{% macro default__create_warehouse_functions() -%}
+    select 1
+{%- endmacro %}
+
+{#- PostgreSQL: kpikit_json_is_object(text), the body of postgres__json_is_object. PostgreSQL 15
+    has no error-free JSON test (`is json` and pg_input_is_valid are 16+), so a plpgsql function
+    catches the parse error. -#}
+{% macro postgres__create_warehouse_functions() -%}
+    create schema if not exists {{ adapter.quote(target.schema) }};
+    create or replace function {{ adapter.quote(target.schema) }}.kpikit_json_is_object(
+        candidate text
+    )
+    returns boolean
+    language plpgsql
+    immutable
+    -- unsafe: the exception block opens a subtransaction, which no process of a parallel
+    -- query may (so a query calling it runs without parallel workers)
+    parallel unsafe
+    as $function$
+    begin
+        if candidate is null then
+            return null;
+        end if;
+        return json_typeof(cast(candidate as json)) = 'object';
+    exception
+        when invalid_text_representation or untranslatable_character then
+            return false;
+    end;
+    $function$
+{%- endmacro %}
