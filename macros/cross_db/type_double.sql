@@ -1,4 +1,4 @@
-{#- The 8-byte floating point type. (kpikit.type_double() is 4-byte FLOAT on DuckDB, too coarse for
+{#- The 8-byte floating point type. (dbt.type_float() is 4-byte FLOAT on DuckDB, too coarse for
     KPI values checked to many significant digits.) -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'kpikit')()) }}
