@@ -37,10 +37,11 @@ from typing import Any
 
 import duckdb
 
+from kpikit import settings
+
 TARGETS = ("duckdb", "postgres")
 MODES = ("replace", "append")
 DEFAULT_SCHEMA = "raw"
-DEFAULT_DUCKDB_PATH = "warehouse/kpikit.duckdb"
 
 # SPEC section 1: the raw tables, their columns in order and their types. The type names are
 # valid DDL on both DuckDB and PostgreSQL.
@@ -142,7 +143,7 @@ def load_folder(
         raise LoadError(f"{source_dir}: no such folder (it must hold {_expected_files()})")
 
     if target == "duckdb":
-        path = duckdb_path or os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
+        path = duckdb_path or settings.duckdb_path()
         return _load_duckdb(source_dir, Path(path), mode=mode, schema=schema)
     return _load_postgres(source_dir, _postgres_params(postgres_params), mode=mode, schema=schema)
 
@@ -498,7 +499,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--schema", default=DEFAULT_SCHEMA, help="raw schema (default %(default)s)")
     parser.add_argument(
         "--duckdb-path",
-        default=os.environ.get("DUCKDB_PATH") or DEFAULT_DUCKDB_PATH,
+        default=str(settings.duckdb_path()),
         metavar="FILE",
         help="DuckDB file of --target duckdb (default env DUCKDB_PATH or %(default)s)",
     )

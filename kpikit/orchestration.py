@@ -89,6 +89,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from kpikit import settings
+
 DBT_VARS_ENV = "KPIKIT_DBT_VARS"
 JOB_NAME = "kpikit_daily"
 SCHEDULE_NAME = "kpikit_daily_schedule"
@@ -147,7 +149,7 @@ def ensure_duckdb_folders(project: Path) -> None:
     defaults of profiles.yml; nothing to do on other targets."""
     if os.environ.get("DBT_TARGET", "duckdb") != "duckdb":
         return
-    database = os.environ.get("DUCKDB_PATH", "warehouse/kpikit.duckdb")
+    database = str(settings.duckdb_path())
     if ":" not in database.split("/", 1)[0]:  # a file, not :memory:, md:..., s3://...
         (project / database).parent.mkdir(parents=True, exist_ok=True)
     (project / os.environ.get("DUCKDB_TEMP_DIRECTORY", "warehouse/tmp")).mkdir(

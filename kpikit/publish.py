@@ -43,7 +43,8 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DATABASE = Path("warehouse/kpikit.duckdb")
+from kpikit.settings import DEFAULT_DUCKDB_PATH, duckdb_path
+
 DEFAULT_OUT = Path("warehouse/published/kpikit.duckdb")
 MARTS_SCHEMA = "marts"
 PUBLIC_TABLES = ("kpi_values", "kpi_scorecard")
@@ -252,20 +253,15 @@ def _remove_database_files(path: Path) -> None:
 # --- command line ------------------------------------------------------------------------------
 
 
-def default_database() -> Path:
-    """The warehouse of the DuckDB profile: env DUCKDB_PATH, else warehouse/kpikit.duckdb."""
-    return Path(os.environ.get("DUCKDB_PATH") or DEFAULT_DATABASE)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         type=Path,
-        default=default_database(),
+        default=duckdb_path(),
         metavar="FILE",
         help=(
             "warehouse DuckDB file to publish from (default: $DUCKDB_PATH, else "
-            f"{DEFAULT_DATABASE}; now %(default)s)"
+            f"{DEFAULT_DUCKDB_PATH}; now %(default)s)"
         ),
     )
     parser.add_argument(

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import duckdb
 
-DEFAULT_DATABASE = Path("warehouse/kpikit.duckdb")
+from kpikit.settings import DEFAULT_DUCKDB_PATH, duckdb_path
+
 DEFAULT_OUT = Path("warehouse/report/kpi_scorecard.html")
 TREND_MONTHS = 12
 
@@ -1185,20 +1186,15 @@ a:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outli
 # --- command line ------------------------------------------------------------------------------
 
 
-def default_database() -> Path:
-    """The warehouse of the DuckDB profile: env DUCKDB_PATH, else warehouse/kpikit.duckdb."""
-    return Path(os.environ.get("DUCKDB_PATH") or DEFAULT_DATABASE)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database",
         type=Path,
-        default=default_database(),
+        default=duckdb_path(),
         metavar="FILE",
         help=(
             "warehouse DuckDB file, opened read-only (default: $DUCKDB_PATH, else "
-            f"{DEFAULT_DATABASE}; now %(default)s)"
+            f"{DEFAULT_DUCKDB_PATH}; now %(default)s)"
         ),
     )
     parser.add_argument(

@@ -16,6 +16,8 @@ import duckdb
 import pytest
 from dbt_project import REPO_ROOT, dbt_command, dbt_environment, generate_raw, run_checked
 
+from kpikit.load import RAW_TABLES
+
 DEMO_USERS = 600
 DEMO_END_DATE = "2026-10-31"  # fixed, so the generated data are the same every run
 
@@ -34,37 +36,6 @@ KPI_VALUES_COLUMNS = (
     "is_complete",
 )
 
-# The SPEC section 1 layout, with its column types.
-RAW_SCHEMAS: dict[str, tuple[tuple[str, str], ...]] = {
-    "users": (
-        ("user_id", "varchar"),
-        ("created_at", "timestamp"),
-        ("updated_at", "timestamp"),
-        ("email", "varchar"),
-        ("country", "varchar"),
-        ("plan", "varchar"),
-        ("acquisition_channel", "varchar"),
-    ),
-    "events": (
-        ("event_id", "varchar"),
-        ("user_id", "varchar"),
-        ("anonymous_id", "varchar"),
-        ("session_id", "varchar"),
-        ("event_name", "varchar"),
-        ("occurred_at", "timestamp"),
-        ("received_at", "timestamp"),
-        ("properties", "varchar"),
-    ),
-    "survey_responses": (
-        ("response_id", "varchar"),
-        ("survey", "varchar"),
-        ("item", "integer"),
-        ("score", "integer"),
-        ("user_id", "varchar"),
-        ("responded_at", "timestamp"),
-    ),
-}
-
 
 def write_raw_folder(
     folder: Path,
@@ -82,7 +53,7 @@ def write_raw_folder(
             ("events", events),
             ("survey_responses", survey_responses),
         ):
-            schema = RAW_SCHEMAS[table]
+            schema = RAW_TABLES[table]
             columns = ", ".join(f"{name} {type_}" for name, type_ in schema)
             con.execute(f"create table {table} ({columns})")
             values = []

@@ -112,3 +112,34 @@ def copy_project(destination: Path) -> Path:
         if (REPO_ROOT / folder).exists():
             shutil.copytree(REPO_ROOT / folder, destination / folder)
     return destination
+
+
+def apt_install(package: str) -> None:
+    """Install a Debian package the tests need (tests run as root, as on every machine of this
+    project and in CI). A failure fails the test: the check it serves is not optional."""
+    assert os.geteuid() == 0, f"{package} is missing and installing it needs root"
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        assert result.returncode == 0, f"cannot install {package}: {result.stderr[-500:]}"
+
+
+def build_project_copy(
+    project: Path, raw_dir: Path, *selection: str
+) -> subprocess.CompletedProcess[str]:
+    """`dbt build` of a copied project (see copy_project) on raw_dir, with its build files under
+    <project>/build; extra arguments (--select ...) follow. Never raises: tests read the result."""
+    command = dbt_command("build", project=project, work_dir=project / "build", raw_dir=raw_dir)
+    return subprocess.run(
+        [*command, *selection],
+        cwd=project,
+        env=dbt_environment(project / "build"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pytest
 from conftest import KPI_VALUES_COLUMNS, read_kpi_values
-from dbt_project import REPO_ROOT, dbt_command, postgres_environment, run_checked
+from dbt_project import REPO_ROOT, apt_install, dbt_command, postgres_environment, run_checked
 
 from kpikit.load import LoadError, load_folder
 from kpikit.load import main as load_main
@@ -214,16 +214,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server of its own for the session, under tmp/pytest_postgres."""
     bin_dir = _postgres_bin_dir()
     if bin_dir is None:  # install it, as root (every machine of this project and CI)
-        assert os.geteuid() == 0, "PostgreSQL is missing: apt-get install -y postgresql"
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            )
-            assert result.returncode == 0, f"cannot install postgresql: {result.stderr[-500:]}"
+        apt_install("postgresql")
         bin_dir = _postgres_bin_dir()
         assert bin_dir is not None, "postgresql installed, but no initdb found"
     run_as: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dbt_project import copy_project, dbt_command, dbt_environment, generate_raw
+from dbt_project import build_project_copy, copy_project, generate_raw
 
 # Each sabotage adds, after the model's import of its source, a filter that silently drops a
 # slice of the raw rows: (anchor to find once, filter to add after it).
@@ -49,19 +49,8 @@ SELECTION = [
 def build_staging(project: Path, raw_dir: Path) -> subprocess.CompletedProcess[str]:
     # Unit tests are left out: a sabotaged model fails its own unit tests first, and dbt would
     # then skip the reconciliation tests this file is about (make test runs the unit tests).
-    command = dbt_command("build", project=project, work_dir=project / "build", raw_dir=raw_dir) + [
-        "--select",
-        *SELECTION,
-        "--exclude",
-        "test_type:unit",
-    ]
-    return subprocess.run(
-        command,
-        cwd=project,
-        env=dbt_environment(project / "build"),
-        capture_output=True,
-        text=True,
-        check=False,
+    return build_project_copy(
+        project, raw_dir, "--select", *SELECTION, "--exclude", "test_type:unit"
     )
 
 

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dbt_project import REPO_ROOT, copy_project, dbt_command, dbt_environment, generate_raw
+from dbt_project import REPO_ROOT, build_project_copy, copy_project, generate_raw
 
 HEADER = (
     "goal,kpi_id,dimension,dimension_value,level,owner,indicator_type,direction,unit,"
@@ -94,24 +94,17 @@ FAILURE_COUNTS = {"kpi_registry_kpi_id_in_kpi_values": 2}
 
 def build_registry(project: Path, raw_dir: Path) -> subprocess.CompletedProcess[str]:
     """Seed the registry, build kpi_values and run the registry's tests."""
-    command = dbt_command("build", project=project, work_dir=project / "build", raw_dir=raw_dir)
-    return subprocess.run(
-        [
-            *command,
-            "--select",
-            "kpi_registry",
-            "+kpi_values",
-            "--exclude",
-            "test_type:unit",
-            # only tests whose every parent is built (not the staging reconciliation tests)
-            "--indirect-selection",
-            "cautious",
-        ],
-        cwd=project,
-        env=dbt_environment(project / "build"),
-        capture_output=True,
-        text=True,
-        check=False,
+    return build_project_copy(
+        project,
+        raw_dir,
+        "--select",
+        "kpi_registry",
+        "+kpi_values",
+        "--exclude",
+        "test_type:unit",
+        # only tests whose every parent is built (not the staging reconciliation tests)
+        "--indirect-selection",
+        "cautious",
     )
 
 

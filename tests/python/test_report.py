@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -20,7 +19,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt_project import REPO_ROOT
+from dbt_project import REPO_ROOT, apt_install
 from headless_chromium import open_page
 from scorecard_build import build_scorecard
 
@@ -78,16 +77,7 @@ def chromium() -> str:
     is part of the suite, not an optional extra."""
     path = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
-        assert os.geteuid() == 0, "chromium is not installed and installing it needs root"
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-            result = subprocess.run(
-                command,
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            )
-            assert result.returncode == 0, f"cannot install chromium: {result.stderr[-500:]}"
+        apt_install("chromium")
     return path
 
 
