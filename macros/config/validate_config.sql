@@ -17,6 +17,11 @@
         {%- do errors.append("max_clock_skew_hours must be a number >= 0, got '" ~ skew ~ "'") -%}
     {%- endif -%}
 
+    {%- set lookback = var('incremental_lookback_days') -%}
+    {%- if lookback is not number or lookback is boolean or lookback != lookback | int or lookback < 0 -%}
+        {%- do errors.append("incremental_lookback_days must be a whole number >= 0, got '" ~ lookback ~ "'") -%}
+    {%- endif -%}
+
     {%- set retention_days = var('retention_days') -%}
     {%- if retention_days is string or retention_days is not iterable or retention_days | length == 0 -%}
         {%- do errors.append("retention_days must be a non-empty list of whole numbers >= 0, got '" ~ retention_days ~ "'") -%}

@@ -11,6 +11,23 @@
     select 1
 {%- endmacro %}
 
+{#- DuckDB needs no functions; it takes its worker thread count from env DUCKDB_WORKER_THREADS
+    (a global setting; unset: one per core). -#}
+{% macro duckdb__create_warehouse_functions() -%}
+    {%- set worker_threads = env_var('DUCKDB_WORKER_THREADS', '') | trim -%}
+    {%- if not worker_threads -%}
+        select 1
+    {%- elif worker_threads is not number and not worker_threads.isdigit()
+        or worker_threads | int < 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "kpikit: DUCKDB_WORKER_THREADS must be a positive whole number, got '"
+            ~ worker_threads ~ "'"
+        ) }}
+    {%- else -%}
+        set threads = {{ worker_threads | int }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- PostgreSQL: kpikit_json_is_object(text), the body of postgres__json_is_object. PostgreSQL 15
     has no error-free JSON test (`is json` and pg_input_is_valid are 16+), so a plpgsql function
     catches the parse error. -#}

@@ -48,12 +48,19 @@ def dbt_command(
     project: Path,
     work_dir: Path,
     raw_dir: Path | None,
-    variables: dict[str, str] | None = None,
+    variables: Mapping[str, str | int] | None = None,
 ) -> list[str]:
     """A dbt command line reading raw_dir (var raw_path; None: the target's raw schema), with
-    target and logs kept under work_dir."""
+    target and logs kept under work_dir. Text vars are quoted, whole numbers are not."""
     all_vars = {**({"raw_path": str(raw_dir)} if raw_dir is not None else {}), **(variables or {})}
-    vars_yaml = "{" + ", ".join(f'{key}: "{value}"' for key, value in all_vars.items()) + "}"
+    vars_yaml = (
+        "{"
+        + ", ".join(
+            f"{key}: {value}" if isinstance(value, int) else f'{key}: "{value}"'
+            for key, value in all_vars.items()
+        )
+        + "}"
+    )
     return [
         str(VENV_BIN / "dbt"),
         subcommand,

@@ -1,11 +1,38 @@
+{#-
+    Incremental (delete+insert on event_id): a run resolves the events staged since this model's
+    last run, and again every earlier anonymous event whose anonymous_id was stitched (or
+    re-stitched) in this run, so a late identification reaches the visitor's past events.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with
 
-events as (
-    select * from {{ ref('stg_raw__events') }}
-),
+{% if is_incremental() -%}
+    {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
+{%- endif %}
 
 anonymous_ids_stitched as (
     select * from {{ ref('int_anonymous_ids_stitched') }}
+),
+
+events as (
+    select * from {{ ref('stg_raw__events') }}
+    {% if is_incremental() -%}
+        where
+            batch_loaded_at > {{ last_loaded_at }}
+            or (
+                user_id is null
+                and anonymous_id in (
+                    select anonymous_ids_stitched.anonymous_id from anonymous_ids_stitched
+                    where anonymous_ids_stitched.batch_loaded_at > {{ last_loaded_at }}
+                )
+            )
+    {%- endif %}
 ),
 
 events_with_person as (
@@ -33,7 +60,10 @@ events_with_person as (
         {{ kpikit.to_local_date('events.occurred_at') }} as event_day,
         events.occurred_at,
         {{ kpikit.to_local_timestamp('events.occurred_at') }} as occurred_at_local,
-        events.received_at
+        events.received_at,
+        {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
+        {{ kpikit.settings_fingerprint_column(['kpi_timezone', 'passive_events']) }}
+            as built_with_settings
     from events
     left join anonymous_ids_stitched
         on

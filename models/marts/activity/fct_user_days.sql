@@ -1,8 +1,29 @@
+{#-
+    Incremental (delete+insert on activity_day): a run recomputes, from all their events, the
+    whole days that hold an event resolved since this model's last run (new, late or re-stitched
+    events), so a day's rows are always those of a full rebuild.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='activity_day',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with
 
 events_identified as (
     select * from {{ ref('int_events_identified') }}
 ),
+
+{% if is_incremental() -%}
+    days_touched as (
+        select distinct event_day
+        from events_identified
+        where batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
+    ),
+
+{% endif -%}
 
 user_days as (
     select
@@ -12,7 +33,12 @@ user_days as (
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at
     from events_identified
-    where resolved_user_id is not null and not is_passive
+    where
+        resolved_user_id is not null
+        and not is_passive
+        {% if is_incremental() -%}
+            and event_day in (select days_touched.event_day from days_touched)
+        {%- endif %}
     group by resolved_user_id, event_day
 ),
 
@@ -23,7 +49,10 @@ final as (
         {{ kpikit.month_start('activity_day') }} as activity_month,
         active_event_count,
         first_event_at,
-        last_event_at
+        last_event_at,
+        {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
+        {{ kpikit.settings_fingerprint_column(['kpi_timezone', 'passive_events']) }}
+            as built_with_settings
     from user_days
 )
 

@@ -1,5 +1,8 @@
 {#-
     Where every raw row went, and the data-quality findings of the KPI layer, as row counts.
+    Events are counted per received day by an incremental model, so a daily run does not classify
+    the whole history again; the events tests of stg_raw__events_outcomes_daily compare its totals
+    with the row-by-row classification.
 -#}
 with
 
@@ -7,8 +10,8 @@ users_classified as (
     select * from {{ ref('stg_raw__users_classified') }}
 ),
 
-events_classified as (
-    select * from {{ ref('stg_raw__events_classified') }}
+events_outcomes_daily as (
+    select * from {{ ref('stg_raw__events_outcomes_daily') }}
 ),
 
 survey_responses_classified as (
@@ -31,12 +34,6 @@ row_outcomes as (
     from users_classified
     union all
     select
-        'events' as source_name,
-        row_status as outcome,
-        coalesce(quarantine_reason, 'none') as reason
-    from events_classified
-    union all
-    select
         'survey_responses' as source_name,
         row_status as outcome,
         coalesce(quarantine_reason, 'none') as reason
@@ -51,6 +48,15 @@ row_outcome_counts as (
         count(*) as row_count
     from row_outcomes
     group by source_name, outcome, reason
+    union all
+    select
+        'events' as source_name,
+        outcome,
+        reason,
+        sum(row_count) as row_count
+    from events_outcomes_daily
+    group by outcome, reason
+    having sum(row_count) > 0
 ),
 
 findings as (

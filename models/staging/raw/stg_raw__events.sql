@@ -1,7 +1,75 @@
+{#-
+    Incremental (delete+insert on event_id). A full refresh de-duplicates every raw row; an
+    incremental run reads only the raw rows received since the latest received_at already stored
+    minus var `incremental_lookback_days`, lets their valid copies compete with the stored copy
+    of the same event_id, and writes only the events whose winning copy is new. A copy that arrives
+    in a later batch therefore never counts twice, and a run with no new rows writes nothing.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
 with
 
-events_classified as (
-    select * from {{ ref('stg_raw__events_classified') }}
+events_source as (
+    select * from {{ source('raw', 'events') }}
+    {% if is_incremental() -%}
+        where received_at >= {{ kpikit.received_since() }}
+    {%- endif %}
+),
+
+events_typed as (
+    select
+        {{ kpikit.raw_event_typed_columns() | indent(8) }}
+    from events_source
+),
+
+events_valid as (
+    select
+        event_id,
+        user_id,
+        anonymous_id,
+        session_id,
+        event_name,
+        properties,
+        occurred_at,
+        received_at,
+        false as is_stored
+    from events_typed
+    where {{ kpikit.raw_event_quarantine_reason() | indent(4) }} is null
+),
+
+candidate_copies as (
+    select * from events_valid
+    {% if is_incremental() -%}
+        union all
+        select
+            event_id,
+            user_id,
+            anonymous_id,
+            session_id,
+            event_name,
+            properties,
+            occurred_at,
+            received_at,
+            true as is_stored
+        from {{ this }}
+        where event_id in (select events_valid.event_id from events_valid)
+    {%- endif %}
+),
+
+copies_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            {#- An identical copy already stored wins, so nothing is rewritten. #}
+            order by {{ kpikit.raw_event_delivery_order() }}, is_stored desc
+        ) as delivery_rank
+    from candidate_copies
 ),
 
 events_used as (
@@ -16,9 +84,11 @@ events_used as (
         {{ kpikit.json_extract_text('properties', 'attempt_id') }} as attempt_id,
         properties,
         occurred_at,
-        received_at
-    from events_classified
-    where row_status = 'used'
+        received_at,
+        {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
+        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours']) }} as built_with_settings
+    from copies_ranked
+    where delivery_rank = 1 and not is_stored
 )
 
 select * from events_used

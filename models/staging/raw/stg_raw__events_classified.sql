@@ -10,33 +10,14 @@ events_source as (
 
 events_typed as (
     select
-        cast(event_id as {{ dbt.type_string() }}) as event_id,
-        cast(user_id as {{ dbt.type_string() }}) as user_id,
-        cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
-        cast(session_id as {{ dbt.type_string() }}) as session_id,
-        cast(event_name as {{ dbt.type_string() }}) as event_name,
-        cast(properties as {{ dbt.type_string() }}) as properties,
-        cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
-        cast(received_at as {{ dbt.type_timestamp() }}) as received_at
+        {{ kpikit.raw_event_typed_columns() | indent(8) }}
     from events_source
 ),
 
 events_validated as (
     select
         *,
-        case
-            when event_id is null then 'null_event_id'
-            when event_name is null then 'null_event_name'
-            when occurred_at is null then 'null_occurred_at'
-            when received_at is null then 'null_received_at'
-            when user_id is null and anonymous_id is null then 'null_user_and_anonymous_id'
-            when
-                occurred_at > {{ dbt.dateadd('hour', var('max_clock_skew_hours'), 'received_at') }}
-                then 'clock_skew'
-            when
-                properties is not null and not {{ kpikit.json_is_object('properties') }}
-                then 'properties_not_json_object'
-        end as quarantine_reason
+        {{ kpikit.raw_event_quarantine_reason() | indent(8) }} as quarantine_reason
     from events_typed
 ),
 
@@ -45,14 +26,7 @@ events_ranked as (
         *,
         row_number() over (
             partition by event_id, quarantine_reason
-            order by
-                received_at,
-                occurred_at,
-                event_name,
-                user_id,
-                anonymous_id,
-                session_id,
-                properties
+            order by {{ kpikit.raw_event_delivery_order() }}
         ) as delivery_rank
     from events_validated
 ),

@@ -1,0 +1,56 @@
+{#-
+    The load mark of the rows an incremental model writes in this dbt invocation: the run's start
+    time (UTC), the same in every model of one invocation. A downstream incremental model
+    processes the upstream rows whose mark is later than the latest mark in its own table.
+-#}
+{% macro batch_loaded_at() -%}
+    {{ kpikit.timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
+{%- endmacro %}
+
+{#-
+    The latest load mark already in this incremental model's table (the last run that wrote to
+    it), as a timestamp literal; 1900-01-01 when the table is empty. Read once when the model
+    runs, so the warehouse sees a constant it can prune with. Only for `{% if is_incremental() %}`.
+-#}
+{% macro last_batch_loaded_at() -%}
+    {{ return(kpikit.scalar_timestamp_of_this('max(batch_loaded_at)')) }}
+{%- endmacro %}
+
+{#-
+    The start of the re-read window of an incremental model keyed on received_at: the latest
+    received_at already in this model's table minus var `incremental_lookback_days`, as a
+    timestamp literal (1900-01-01 when the table is empty). Raw rows received at or after it are
+    read again, so rows loaded late (received_at earlier than rows already processed) within the
+    lookback are still picked up. Only for `{% if is_incremental() %}`.
+-#}
+{% macro received_since(received_at_column='received_at') -%}
+    {{ return(kpikit.scalar_timestamp_of_this(dbt.dateadd(
+        'day', -1 * var('incremental_lookback_days'), 'max(' ~ received_at_column ~ ')'
+    ))) }}
+{%- endmacro %}
+
+{#-
+    A timestamp aggregate over {{ this }} (1900-01-01 when it is null), read when the model runs
+    and returned as a literal. In a unit test `this` is the test's fixture (a CTE name, not a
+    relation), so the aggregate stays a scalar subquery there.
+-#}
+{% macro scalar_timestamp_of_this(aggregate) -%}
+    {%- if this is string -%}
+        {{ return(
+            '(select coalesce(' ~ aggregate ~ ', ' ~ kpikit.timestamp_literal('1900-01-01 00:00:00')
+            ~ ') from ' ~ this ~ ')'
+        ) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(kpikit.timestamp_literal('1900-01-01 00:00:00')) }}
+    {%- endif -%}
+    {%- set query -%}
+        select cast({{ aggregate }} as {{ dbt.type_string() }}) from {{ this }}
+    {%- endset -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {{ return(kpikit.timestamp_literal(value if value is not none else '1900-01-01 00:00:00')) }}
+{%- endmacro %}
+
+{% macro timestamp_literal(text) -%}
+    cast('{{ text }}' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

@@ -1,0 +1,42 @@
+{#-
+    The typed columns of a raw events row (SPEC section 1), in staging's names; shared by every
+    model that reads the raw events, so they all type them alike.
+-#}
+{% macro raw_event_typed_columns() -%}
+    cast(event_id as {{ dbt.type_string() }}) as event_id,
+    cast(user_id as {{ dbt.type_string() }}) as user_id,
+    cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
+    cast(session_id as {{ dbt.type_string() }}) as session_id,
+    cast(event_name as {{ dbt.type_string() }}) as event_name,
+    cast(properties as {{ dbt.type_string() }}) as properties,
+    cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
+    cast(received_at as {{ dbt.type_timestamp() }}) as received_at
+{%- endmacro %}
+
+{#-
+    Why a typed raw events row is quarantined (SPEC section 1), or null when it is valid. The
+    first rule that applies names the reason.
+-#}
+{% macro raw_event_quarantine_reason() -%}
+    case
+        when event_id is null then 'null_event_id'
+        when event_name is null then 'null_event_name'
+        when occurred_at is null then 'null_occurred_at'
+        when received_at is null then 'null_received_at'
+        when user_id is null and anonymous_id is null then 'null_user_and_anonymous_id'
+        when
+            occurred_at > {{ dbt.dateadd('hour', var('max_clock_skew_hours'), 'received_at') }}
+            then 'clock_skew'
+        when
+            properties is not null and not {{ kpikit.json_is_object('properties') }}
+            then 'properties_not_json_object'
+    end
+{%- endmacro %}
+
+{#-
+    The order in which valid copies of one event_id compete: the copy received first wins, and
+    the remaining columns break ties so the winner never depends on the scan order.
+-#}
+{% macro raw_event_delivery_order() -%}
+    received_at, occurred_at, event_name, user_id, anonymous_id, session_id, properties
+{%- endmacro %}
