@@ -16,8 +16,8 @@ from typing import TextIO
 
 import duckdb
 
+from kpikit import benchmark, load, publish, report
 from kpikit import generate as generator
-from kpikit import load, publish, report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_parser(subparsers)
     report.add_parser(subparsers)
     publish.add_parser(subparsers)
+    benchmark.add_parser(subparsers)
     return parser
 
 

@@ -1,7 +1,9 @@
 {#-
-    Incremental (delete+insert on anonymous_id): a run recomputes the stitch of every anonymous_id
-    seen with a user_id in the events staged since this model's last run, from all of its
-    sightings, so a late event that identifies it earlier replaces the stitch.
+    Incremental (delete+insert on anonymous_id). An anonymous_id's stitch is its earliest sighting
+    with a user_id, and sightings are only ever added, so a run lets the sightings in the events
+    staged since its last run compete with the stored stitch (same order as a full build) and
+    writes only the anonymous_ids whose stitch is new or changed. A changed stitch keeps the user
+    it replaces in previous_user_id, so models downstream can recompute that user too.
 -#}
 {{ config(
     materialized='incremental',
@@ -16,36 +18,49 @@ events as (
     select * from {{ ref('stg_raw__events') }}
 ),
 
-{% if is_incremental() -%}
-    anonymous_ids_touched as (
-        select distinct anonymous_id
-        from events
-        where
-            batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
-            and anonymous_id is not null
-            and user_id is not null
-    ),
-
-{% endif -%}
-
 identified_sightings as (
     select
         anonymous_id,
         user_id,
         occurred_at,
-        row_number() over (
-            partition by anonymous_id
-            order by occurred_at, user_id
-        ) as sighting_rank
+        cast(null as {{ dbt.type_string() }}) as stored_user_id,
+        false as is_stored
     from events
     where
         anonymous_id is not null
         and user_id is not null
         {% if is_incremental() -%}
-            and anonymous_id in (
-                select anonymous_ids_touched.anonymous_id from anonymous_ids_touched
-            )
+            and batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
         {%- endif %}
+    {% if is_incremental() -%}
+        union all
+        select
+            stored.anonymous_id,
+            stored.user_id,
+            stored.first_identified_at as occurred_at,
+            stored.user_id as stored_user_id,
+            true as is_stored
+        from {{ this }} as stored
+        where stored.anonymous_id in (
+            select events.anonymous_id from events
+            where
+                events.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
+                and events.anonymous_id is not null
+                and events.user_id is not null
+        )
+    {%- endif %}
+),
+
+sightings_ranked as (
+    select
+        *,
+        max(stored_user_id) over (partition by anonymous_id) as previous_user_id,
+        row_number() over (
+            partition by anonymous_id
+            {#- An identical stored stitch wins, so nothing is rewritten. #}
+            order by occurred_at, user_id, is_stored desc
+        ) as sighting_rank
+    from identified_sightings
 ),
 
 anonymous_ids_stitched as (
@@ -53,9 +68,12 @@ anonymous_ids_stitched as (
         anonymous_id,
         user_id,
         occurred_at as first_identified_at,
+        case
+            when previous_user_id != user_id then previous_user_id
+        end as previous_user_id,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at
-    from identified_sightings
-    where sighting_rank = 1
+    from sightings_ranked
+    where sighting_rank = 1 and not is_stored
 )
 
 select * from anonymous_ids_stitched
