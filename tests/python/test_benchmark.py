@@ -1,0 +1,72 @@
+"""`kpikit benchmark` must run end to end on a small size and report what it measured.
+
+Timings are not asserted (machines here are noisy; the figures live in BENCHMARKS.md). What is
+checked: every step ran the requested number of times, the one-day incremental run started from
+a history that lacks the last day, the report names the slowest models of both builds, and a bad
+argument is a clear usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from dbt_project import VENV_BIN
+
+STEPS = [
+    "dbt parse (no partial parse)",
+    "full build (dbt run --full-refresh)",
+    "one-day incremental (dbt run)",
+    "no-op incremental (dbt run, no new data)",
+]
+
+
+def test_benchmark_small_size(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "kpikit"),
+            "benchmark",
+            "--events",
+            "20000",
+            "--runs",
+            "2",
+            "--work",
+            str(tmp_path),
+            "--memory-limit",
+            "1GB",
+            "--threads",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    report = json.loads((tmp_path / "benchmark.json").read_text())
+    assert report["settings"] == {"memory_limit": "1GB", "worker_threads": 1, "runs": 2, "seed": 1}
+    assert report["machine"]["cores"] >= 1
+    (size,) = report["sizes"]
+    assert 0 < size["history_event_rows"] < size["raw_event_rows"]
+    assert [measurement["step"] for measurement in size["measurements"]] == STEPS
+    for measurement in size["measurements"]:
+        assert len(measurement["seconds"]) == 2 and min(measurement["seconds"]) > 0
+        assert len(measurement["peak_mib"]) == 2 and min(measurement["peak_mib"]) > 50
+    slowest = dict(size["slowest_models_full"])
+    assert "stg_raw__events" in slowest and len(slowest) == 5
+    assert len(size["slowest_models_incremental"]) == 5
+
+    assert "| step | median s |" in result.stdout
+    assert f"| {size['raw_event_rows']:,} | one-day incremental (dbt run) |" in result.stdout
+
+
+def test_benchmark_rejects_bad_sizes(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(VENV_BIN / "kpikit"), "benchmark", "--events", "0", "--work", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--runs and --events must be positive" in result.stderr
