@@ -42,6 +42,7 @@ SELECTION = [
 ]
 # Incremental models: bookkeeping columns differ between builds, not their data.
 BOOKKEEPING_COLUMNS = {"batch_loaded_at"}
+# Incremental models that must rewrite nothing when no new data came.
 INCREMENTAL_TABLES = (
     ("staging", "stg_raw__events"),
     ("intermediate", "int_anonymous_ids_stitched"),
@@ -191,12 +192,27 @@ def test_incremental_batches_equal_full_refresh(
     before.write_bytes(incremental.read_bytes())
     _dbt_run(tmp_path, tmp_path / "raw")
     changed = _differences(before, incremental, ignore=set())
-    # The day counts of data quality are recounted over the lookback window by design (same
-    # counts, new load mark); no other table may change at all.
-    assert set(changed) <= {"staging.stg_raw__events_outcomes_daily"}, changed
+    # By design two models rewrite rows on every run, with the same values and a new load mark:
+    # the data-quality day counts of the lookback window, and the task attempts still in
+    # progress (the as-of date may have passed their timeout). No other table may change at all.
+    assert set(changed) <= {
+        "staging.stg_raw__events_outcomes_daily",
+        "intermediate.int_task_attempts_resolved",
+    }, changed
     assert _differences(before, incremental, ignore=BOOKKEEPING_COLUMNS) == {}
     for schema, table in INCREMENTAL_TABLES:
         assert f"{schema}.{table}" not in changed
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        rewritten = con.execute(
+            "select outcome, count(*) from intermediate.int_task_attempts_resolved "
+            "where batch_loaded_at = (select max(batch_loaded_at) "
+            "from intermediate.int_task_attempts_resolved) group by outcome"
+        ).fetchall()
+    finally:
+        con.close()
+    if "intermediate.int_task_attempts_resolved" in changed:
+        assert [outcome for outcome, _ in rewritten] == ["in_progress"], rewritten
 
 
 def test_lookback_too_short_is_caught(
@@ -229,3 +245,28 @@ def test_lookback_too_short_is_caught(
     )
     assert result.returncode != 0
     assert re.search(r"FAIL 1 rows_reconcile_stg_raw__events", result.stdout), result.stdout[-2000:]
+
+
+def test_changed_definition_needs_full_refresh(
+    tmp_path: Path, generated_raw: Callable[[int], Path]
+) -> None:
+    """Stored incremental rows depend on vars such as kpi_timezone: an incremental run with
+    another value must stop and say to rebuild, and a --full-refresh run must then succeed."""
+    source = generated_raw(SEED)
+    _dbt_run(tmp_path, source)
+    paris = {"kpi_timezone": "Europe/Paris"}
+    command = dbt_command(
+        "run", project=REPO_ROOT, work_dir=tmp_path, raw_dir=source, variables=paris
+    )
+    result = subprocess.run(
+        [*command, *SELECTION],
+        cwd=REPO_ROOT,
+        env=dbt_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert 'this run uses kpi_timezone="Europe/Paris"' in result.stdout
+    assert "dbt build --full-refresh" in result.stdout
+    _dbt_run(tmp_path, source, "--full-refresh", variables=paris)

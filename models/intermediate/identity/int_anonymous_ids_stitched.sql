@@ -18,36 +18,51 @@ events as (
     select * from {{ ref('stg_raw__events') }}
 ),
 
-identified_sightings as (
-    select
-        anonymous_id,
-        user_id,
-        occurred_at,
-        cast(null as {{ dbt.type_string() }}) as stored_user_id,
-        false as is_stored
-    from events
-    where
-        anonymous_id is not null
-        and user_id is not null
-        {% if is_incremental() -%}
+{% if is_incremental() -%}
+    new_sightings as (
+        select
+            anonymous_id,
+            user_id,
+            occurred_at
+        from events
+        where
+            anonymous_id is not null
+            and user_id is not null
             and batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
-        {%- endif %}
+    ),
+
+{% endif -%}
+
+identified_sightings as (
     {% if is_incremental() -%}
+        select
+            anonymous_id,
+            user_id,
+            occurred_at,
+            cast(null as {{ dbt.type_string() }}) as stored_user_id,
+            false as is_stored
+        from new_sightings
         union all
         select
-            stored.anonymous_id,
-            stored.user_id,
-            stored.first_identified_at as occurred_at,
-            stored.user_id as stored_user_id,
+            stored_stitches.anonymous_id,
+            stored_stitches.user_id,
+            stored_stitches.first_identified_at as occurred_at,
+            stored_stitches.user_id as stored_user_id,
             true as is_stored
-        from {{ this }} as stored
-        where stored.anonymous_id in (
-            select events.anonymous_id from events
-            where
-                events.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
-                and events.anonymous_id is not null
-                and events.user_id is not null
-        )
+        from {{ this }} as stored_stitches
+        where
+            stored_stitches.anonymous_id in (
+                select new_sightings.anonymous_id from new_sightings
+            )
+    {%- else -%}
+        select
+            anonymous_id,
+            user_id,
+            occurred_at,
+            cast(null as {{ dbt.type_string() }}) as stored_user_id,
+            false as is_stored
+        from events
+        where anonymous_id is not null and user_id is not null
     {%- endif %}
 ),
 
@@ -58,7 +73,7 @@ sightings_ranked as (
         row_number() over (
             partition by anonymous_id
             {#- An identical stored stitch wins, so nothing is rewritten. #}
-            order by occurred_at, user_id, is_stored desc
+            order by occurred_at asc, user_id asc, is_stored desc
         ) as sighting_rank
     from identified_sightings
 ),

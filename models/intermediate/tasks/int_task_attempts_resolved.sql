@@ -1,9 +1,42 @@
+{#-
+    Incremental (delete+insert on attempt_id): a run recomputes, from all their events, the
+    attempts with an event resolved since its last run (new, late or re-stitched) and the
+    attempts still in progress (the as-of date may have moved past their timeout). An attempt's
+    other outcomes change only with its own events, so every other stored attempt stays as it is.
+-#}
+{{ config(
+    materialized='incremental',
+    unique_key='attempt_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+{#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
+{%- set events_identified_relation = ref('int_events_identified') -%}
 {%- set timeout_minutes = var('task_timeout_minutes') -%}
 
 with
 
+{% if is_incremental() -%}
+    attempts_touched as (
+        select events_identified.attempt_id
+        from {{ events_identified_relation }} as events_identified
+        where
+            events_identified.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
+            and events_identified.attempt_id is not null
+        union
+        select stored_attempts.attempt_id
+        from {{ this }} as stored_attempts
+        where stored_attempts.outcome = 'in_progress'
+    ),
+
+{% endif -%}
+
 task_events as (
     select * from {{ ref('int_task_events_filtered') }}
+    {% if is_incremental() -%}
+        where attempt_id in (select attempts_touched.attempt_id from attempts_touched)
+    {%- endif %}
 ),
 
 as_of_date as (
@@ -88,7 +121,10 @@ attempts_with_outcomes as (
         attempt_starts.started_at,
         terminal_events_in_time.occurred_at as ended_at,
         cast(attempt_starts.started_at_local as date) as start_day,
-        {{ kpikit.month_start('attempt_starts.started_at_local') }} as start_month
+        {{ kpikit.month_start('attempt_starts.started_at_local') }} as start_month,
+        {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
+        {{ kpikit.settings_fingerprint_column(['task_timeout_minutes', 'kpi_timezone']) }}
+            as built_with_settings
     from attempt_starts
     cross join as_of_date
     left join terminal_events_in_time
