@@ -15,9 +15,10 @@ What it defines (`defs`):
   and the run fails.
 - **job** `kpikit_daily`: the freshness check, then `dbt build` of every asset.
 - **schedule** `kpikit_daily_schedule`: that job every day at 06:00 UTC (cron `0 6 * * *`).
-  Like every Dagster schedule it starts stopped. Every run rebuilds every model from the raw
-  data (no incremental models), so a second run the same day, or re-running a failed day, is
-  safe.
+  Like every Dagster schedule it starts stopped. The heavy models are incremental (keyed on
+  the raw events' received_at, with a lookback; see README "Running on a schedule"): a run
+  costs in proportion to the new data, gives the numbers of a full rebuild, and a second run
+  the same day, or re-running a failed day, rewrites nothing and is safe.
 
 Run it from the repository root (the environment variables below apply to every command):
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from dbt_project import REPO_ROOT, dbt_command, dbt_environment
@@ -14,6 +15,7 @@ INVALID_VARS = {
     "retention_days": "[1, 1]",
     "mau_window_days": "2.5",
     "passive_events": "email_opened",
+    "incremental_lookback_days": "-3",
 }
 EXPECTED_MESSAGES = [
     "kpikit: invalid configuration",
@@ -21,6 +23,7 @@ EXPECTED_MESSAGES = [
     "retention_days must not repeat a day",
     "mau_window_days must be a positive whole number, got '2.5'",
     "passive_events must be a list of event names",
+    "incremental_lookback_days must be a whole number >= 0, got '-3'",
 ]
 
 
@@ -55,8 +58,23 @@ def test_empty_funnel_stops_the_parse(tmp_path: Path) -> None:
     assert "conversion_steps' must be a non-empty list of event names" in result.stdout
 
 
+def test_bad_worker_threads_stop_the_run(
+    tmp_path: Path, generated_raw: Callable[[int], Path]
+) -> None:
+    result = run_as_of_date_model(
+        tmp_path / "build", raw_dir=generated_raw(7), env={"DUCKDB_WORKER_THREADS": "two"}
+    )
+
+    assert result.returncode != 0
+    assert "DUCKDB_WORKER_THREADS must be a positive whole number, got 'two'" in result.stdout
+
+
 def run_as_of_date_model(
-    work_dir: Path, *, raw_dir: Path, vars_yaml: str | None = None
+    work_dir: Path,
+    *,
+    raw_dir: Path,
+    vars_yaml: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     command = dbt_command("run", project=REPO_ROOT, work_dir=work_dir, raw_dir=raw_dir)
     if vars_yaml is not None:
@@ -64,7 +82,7 @@ def run_as_of_date_model(
     return subprocess.run(
         [*command, "--select", "int_as_of_date"],
         cwd=REPO_ROOT,
-        env=dbt_environment(work_dir),
+        env={**dbt_environment(work_dir), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
