@@ -78,6 +78,7 @@ class SizeResult:
     """Everything measured at one data size."""
 
     events_requested: int
+    load_average_before: tuple[float, float, float]
     raw_event_rows: int
     history_event_rows: int
     measurements: list[Measurement]
@@ -143,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         "settings": {
             "memory_limit": args.memory_limit,
             "worker_threads": args.threads or os.cpu_count(),
+            "dbt_threads": int(env.get("DUCKDB_THREADS", "2")),
             "runs": args.runs,
             "seed": args.seed,
         },
@@ -172,6 +174,7 @@ def _dbt_env(memory_limit: str, threads: int | None, temp_directory: Path) -> di
 
 def _measure_size(work: Path, events: int, seed: int, runs: int, env: dict[str, str]) -> SizeResult:
     size_dir = work / f"events_{events}"
+    load_before = os.getloadavg()
     raw_dir = _generated(size_dir / "raw", events, seed)
     _, last_received = received_at_range(raw_dir)
     # dbt always reads one folder and writes one DuckDB file (the same raw_path var and profile,
@@ -216,6 +219,7 @@ def _measure_size(work: Path, events: int, seed: int, runs: int, env: dict[str, 
 
     return SizeResult(
         events_requested=events,
+        load_average_before=load_before,
         raw_event_rows=everything.rows["events"],
         history_event_rows=history.rows["events"],
         measurements=measurements,
@@ -324,7 +328,6 @@ def _machine() -> dict[str, object]:
         "memory_gib": round(memory_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
 
 
@@ -333,8 +336,11 @@ def format_report(report: dict[str, object], results: Sequence[SizeResult]) -> s
     settings = report["settings"]
     lines = [
         f"Machine: {machine['cores']} cores, {machine['memory_gib']} GiB; DuckDB memory_limit "
-        f"{settings['memory_limit']}, {settings['worker_threads']} worker threads; "
-        f"{settings['runs']} runs per step (median, min-max).",
+        f"{settings['memory_limit']}, {settings['worker_threads']} worker threads, "
+        f"{settings['dbt_threads']} dbt threads; {settings['runs']} runs per step (median, "
+        "min-max); load average before each size: "
+        + ", ".join(f"{result.load_average_before[0]:.1f}" for result in results)
+        + ".",
         "",
         "| events (raw rows) | step | median s | min-max s | peak memory MiB |",
         "|---|---|---|---|---|",

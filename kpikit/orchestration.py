@@ -17,8 +17,9 @@ What it defines (`defs`):
 - **schedule** `kpikit_daily_schedule`: that job every day at 06:00 UTC (cron `0 6 * * *`).
   Like every Dagster schedule it starts stopped. The heavy models are incremental (keyed on
   the raw events' received_at, with a lookback; see README "Running on a schedule"): a run
-  costs in proportion to the new data, gives the numbers of a full rebuild, and a second run
-  the same day, or re-running a failed day, rewrites nothing and is safe.
+  costs in proportion to the new data and gives the numbers of a full rebuild; a second run
+  the same day, or re-running a failed day, changes no number and is safe. Runs must not
+  overlap (each model processes what its upstream wrote since its own last run).
 
 Run it from the repository root (the environment variables below apply to every command):
 

@@ -45,7 +45,13 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
 
     report = json.loads((tmp_path / "benchmark.json").read_text())
-    assert report["settings"] == {"memory_limit": "1GB", "worker_threads": 1, "runs": 2, "seed": 1}
+    assert report["settings"] == {
+        "memory_limit": "1GB",
+        "worker_threads": 1,
+        "dbt_threads": 2,
+        "runs": 2,
+        "seed": 1,
+    }
     assert report["machine"]["cores"] >= 1
     (size,) = report["sizes"]
     assert 0 < size["history_event_rows"] < size["raw_event_rows"]

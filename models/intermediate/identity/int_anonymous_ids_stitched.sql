@@ -2,8 +2,8 @@
     Incremental (delete+insert on anonymous_id). An anonymous_id's stitch is its earliest sighting
     with a user_id, and sightings are only ever added, so a run lets the sightings in the events
     staged since its last run compete with the stored stitch (same order as a full build) and
-    writes only the anonymous_ids whose stitch is new or changed. A changed stitch keeps the user
-    it replaces in previous_user_id, so models downstream can recompute that user too.
+    writes only the anonymous_ids whose stitch is new or changed (int_events_identified then
+    re-resolves their events).
 -#}
 {{ config(
     materialized='incremental',
@@ -39,7 +39,6 @@ identified_sightings as (
             anonymous_id,
             user_id,
             occurred_at,
-            cast(null as {{ dbt.type_string() }}) as stored_user_id,
             false as is_stored
         from new_sightings
         union all
@@ -47,7 +46,6 @@ identified_sightings as (
             stored_stitches.anonymous_id,
             stored_stitches.user_id,
             stored_stitches.first_identified_at as occurred_at,
-            stored_stitches.user_id as stored_user_id,
             true as is_stored
         from {{ this }} as stored_stitches
         where
@@ -59,7 +57,6 @@ identified_sightings as (
             anonymous_id,
             user_id,
             occurred_at,
-            cast(null as {{ dbt.type_string() }}) as stored_user_id,
             false as is_stored
         from events
         where anonymous_id is not null and user_id is not null
@@ -69,7 +66,6 @@ identified_sightings as (
 sightings_ranked as (
     select
         *,
-        max(stored_user_id) over (partition by anonymous_id) as previous_user_id,
         row_number() over (
             partition by anonymous_id
             {#- An identical stored stitch wins, so nothing is rewritten. #}
@@ -83,9 +79,6 @@ anonymous_ids_stitched as (
         anonymous_id,
         user_id,
         occurred_at as first_identified_at,
-        case
-            when previous_user_id != user_id then previous_user_id
-        end as previous_user_id,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at
     from sightings_ranked
     where sighting_rank = 1 and not is_stored

@@ -62,7 +62,9 @@ events_with_person as (
         {{ kpikit.to_local_timestamp('events.occurred_at') }} as occurred_at_local,
         events.received_at,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['kpi_timezone', 'passive_events']) }}
+        {{ kpikit.settings_fingerprint_column(
+            ['max_clock_skew_hours', 'kpi_timezone', 'passive_events']
+        ) }}
             as built_with_settings
     from events
     left join anonymous_ids_stitched

@@ -123,7 +123,9 @@ attempts_with_outcomes as (
         cast(attempt_starts.started_at_local as date) as start_day,
         {{ kpikit.month_start('attempt_starts.started_at_local') }} as start_month,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['task_timeout_minutes', 'kpi_timezone']) }}
+        {{ kpikit.settings_fingerprint_column(
+            ['max_clock_skew_hours', 'kpi_timezone', 'task_timeout_minutes']
+        ) }}
             as built_with_settings
     from attempt_starts
     cross join as_of_date

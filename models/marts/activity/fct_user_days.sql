@@ -51,7 +51,9 @@ final as (
         first_event_at,
         last_event_at,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['kpi_timezone', 'passive_events']) }}
+        {{ kpikit.settings_fingerprint_column(
+            ['max_clock_skew_hours', 'kpi_timezone', 'passive_events']
+        ) }}
             as built_with_settings
     from user_days
 )

@@ -1,8 +1,9 @@
 {#-
     Incremental (delete+insert on received_day_key). A full refresh counts every raw row; an
-    incremental run recounts the whole received days from the start of the re-read window (the
-    latest valid received_at already counted minus var `incremental_lookback_days`) and the rows
-    without a received_at, so each raw row is counted exactly once however the batches fell.
+    incremental run recounts the whole received days from the start of stg_raw__events' re-read
+    window (the latest staged received_at of the previous run, kept in used_received_through,
+    minus var `incremental_lookback_days`) and the rows without a received_at, so every raw row
+    staging re-read is counted again, exactly once, however the batches fell.
 -#}
 {{ config(
     materialized='incremental',
@@ -12,7 +13,7 @@
 ) }}
 
 {%- if is_incremental() -%}
-    {%- set recount_since = 'cast(cast(' ~ kpikit.received_since('last_received_at')
+    {%- set recount_since = 'cast(cast(' ~ kpikit.received_since('used_received_through')
         ~ ' as date) as ' ~ dbt.type_timestamp() ~ ')' -%}
 {%- endif %}
 
@@ -54,8 +55,7 @@ raw_rows_by_day as (
     select
         received_day,
         quarantine_reason,
-        count(*) as row_count,
-        max(received_at) as last_received_at
+        count(*) as row_count
     from events_validated
     group by received_day, quarantine_reason
 ),
@@ -73,8 +73,7 @@ outcomes as (
         received_day,
         'quarantined' as outcome,
         quarantine_reason as reason,
-        row_count,
-        cast(null as {{ dbt.type_timestamp() }}) as last_received_at
+        row_count
     from raw_rows_by_day
     where quarantine_reason is not null
     union all
@@ -82,8 +81,7 @@ outcomes as (
         valid_rows.received_day,
         'used' as outcome,
         'none' as reason,
-        coalesce(used_rows_by_day.row_count, 0) as row_count,
-        valid_rows.last_received_at
+        coalesce(used_rows_by_day.row_count, 0) as row_count
     from raw_rows_by_day as valid_rows
     left join used_rows_by_day on valid_rows.received_day = used_rows_by_day.received_day
     where valid_rows.quarantine_reason is null
@@ -92,8 +90,7 @@ outcomes as (
         valid_rows.received_day,
         'duplicate' as outcome,
         'none' as reason,
-        valid_rows.row_count - coalesce(used_rows_by_day.row_count, 0) as row_count,
-        valid_rows.last_received_at
+        valid_rows.row_count - coalesce(used_rows_by_day.row_count, 0) as row_count
     from raw_rows_by_day as valid_rows
     left join used_rows_by_day on valid_rows.received_day = used_rows_by_day.received_day
     where valid_rows.quarantine_reason is null
@@ -106,7 +103,8 @@ final as (
         cast(outcome as {{ dbt.type_string() }}) as outcome,
         cast(reason as {{ dbt.type_string() }}) as reason,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
-        last_received_at,
+        (select max(events_staged.received_at) from {{ ref('stg_raw__events') }} as events_staged)
+            as used_received_through,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
         {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours']) }} as built_with_settings
     from outcomes
