@@ -40,3 +40,8 @@
 {% macro raw_event_delivery_order() -%}
     received_at, occurred_at, event_name, user_id, anonymous_id, session_id, properties
 {%- endmacro %}
+
+{#- Null-safe equality of two expressions (true when both are null), in portable SQL. -#}
+{% macro equal_or_both_null(left, right) -%}
+    ({{ left }} = {{ right }} or ({{ left }} is null and {{ right }} is null))
+{%- endmacro %}

@@ -12,12 +12,16 @@
     on_schema_change='fail',
 ) }}
 
+{%- if is_incremental() -%}
+    {%- set window_start = kpikit.received_since() -%}
+{%- endif %}
+
 with
 
 events_source as (
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() -%}
-        where received_at >= {{ kpikit.received_since() }}
+        where received_at >= {{ window_start }}
     {%- endif %}
 ),
 
@@ -26,6 +30,50 @@ events_typed as (
         {{ kpikit.raw_event_typed_columns() | indent(8) }}
     from events_source
 ),
+
+{% if is_incremental() -%}
+    {#- The window mostly holds copies that are already the stored winner of their event_id
+        (re-read every run): drop them first, by a join on the stored rows of the window
+        (few, and clustered by load time), so only new copies are validated and compete. -#}
+    stored_in_window as (
+        select
+            event_id,
+            user_id,
+            anonymous_id,
+            session_id,
+            event_name,
+            properties,
+            occurred_at,
+            received_at
+        from {{ this }}
+        where received_at >= {{ window_start }}
+    ),
+
+    events_unseen as (
+        select events_typed.*
+        from events_typed
+        left join stored_in_window
+            on
+                events_typed.event_id = stored_in_window.event_id
+                and events_typed.received_at = stored_in_window.received_at
+                and events_typed.occurred_at = stored_in_window.occurred_at
+                and events_typed.event_name = stored_in_window.event_name
+                and {{ kpikit.equal_or_both_null(
+                    'events_typed.user_id', 'stored_in_window.user_id'
+                ) }}
+                and {{ kpikit.equal_or_both_null(
+                    'events_typed.anonymous_id', 'stored_in_window.anonymous_id'
+                ) }}
+                and {{ kpikit.equal_or_both_null(
+                    'events_typed.session_id', 'stored_in_window.session_id'
+                ) }}
+                and {{ kpikit.equal_or_both_null(
+                    'events_typed.properties', 'stored_in_window.properties'
+                ) }}
+        where stored_in_window.event_id is null
+    ),
+
+{% endif -%}
 
 events_valid as (
     select
@@ -38,7 +86,7 @@ events_valid as (
         occurred_at,
         received_at,
         false as is_stored
-    from events_typed
+    from {{ 'events_unseen' if is_incremental() else 'events_typed' }}
     where {{ kpikit.raw_event_quarantine_reason() | indent(4) }} is null
 ),
 
