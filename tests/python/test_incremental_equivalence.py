@@ -65,6 +65,27 @@ def _dbt_run(
     run_checked([*command, *SELECTION, *extra], dbt_environment(work_dir), "dbt run")
 
 
+def _dbt_unchecked(
+    subcommand: str,
+    work_dir: Path,
+    raw_dir: Path,
+    arguments: list[str],
+    variables: Mapping[str, str | int] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """A dbt command whose failure the test expects: the result, not an exception."""
+    command = dbt_command(
+        subcommand, project=REPO_ROOT, work_dir=work_dir, raw_dir=raw_dir, variables=variables
+    )
+    return subprocess.run(
+        [*command, *arguments],
+        cwd=REPO_ROOT,
+        env=dbt_environment(work_dir),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def _replay(
     work_dir: Path,
     source: Path,
@@ -228,20 +249,12 @@ def test_lookback_too_short_is_caught(
     assert "marts.kpi_values" in differing
     assert "staging.stg_raw__events" in differing
 
-    command = dbt_command(
+    result = _dbt_unchecked(
         "test",
-        project=REPO_ROOT,
-        work_dir=tmp_path,
-        raw_dir=tmp_path / "raw",
+        tmp_path,
+        tmp_path / "raw",
+        ["--select", "test_name:rows_reconcile,stg_raw__events"],
         variables=zero_lookback,
-    )
-    result = subprocess.run(
-        [*command, "--select", "test_name:rows_reconcile,stg_raw__events"],
-        cwd=REPO_ROOT,
-        env=dbt_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert result.returncode != 0
     assert re.search(r"FAIL 1 rows_reconcile_stg_raw__events", result.stdout), result.stdout[-2000:]
@@ -255,17 +268,7 @@ def test_changed_definition_needs_full_refresh(
     source = generated_raw(SEED)
     _dbt_run(tmp_path, source)
     paris = {"kpi_timezone": "Europe/Paris"}
-    command = dbt_command(
-        "run", project=REPO_ROOT, work_dir=tmp_path, raw_dir=source, variables=paris
-    )
-    result = subprocess.run(
-        [*command, *SELECTION],
-        cwd=REPO_ROOT,
-        env=dbt_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _dbt_unchecked("run", tmp_path, source, SELECTION, variables=paris)
     assert result.returncode != 0
     assert "but this run uses" in result.stdout
     assert 'kpi_timezone="Europe/Paris"' in result.stdout
