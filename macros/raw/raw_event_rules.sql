@@ -34,11 +34,18 @@
 {%- endmacro %}
 
 {#-
-    The order in which valid copies of one event_id compete: the copy received first wins, and
-    the remaining columns break ties so the winner never depends on the scan order.
+    The columns in which valid copies of one event_id compete, in order: the copy received first
+    wins, and the remaining columns break ties so the winner never depends on the scan order.
+    Two copies equal in all of them are the same delivery.
 -#}
+{% macro raw_event_delivery_columns() -%}
+    {{ return(['received_at', 'occurred_at', 'event_name', 'user_id', 'anonymous_id',
+        'session_id', 'properties']) }}
+{%- endmacro %}
+
+{#- The order by list of raw_event_delivery_columns. -#}
 {% macro raw_event_delivery_order() -%}
-    received_at, occurred_at, event_name, user_id, anonymous_id, session_id, properties
+    {{ kpikit.raw_event_delivery_columns() | join(', ') }}
 {%- endmacro %}
 
 {#- Null-safe equality of two expressions (true when both are null), in portable SQL. -#}

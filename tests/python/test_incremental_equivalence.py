@@ -105,19 +105,25 @@ def _replay(
     return held_back
 
 
-def _tables(database: Path) -> dict[str, list[str]]:
-    """schema.table -> columns, of every table the build made (views excluded)."""
+def _fetch_all(database: Path, query: str) -> list[tuple]:
+    """The rows of a query on a built warehouse file, opened read-only."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        rows = con.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "where schema_name in ('staging', 'intermediate', 'marts') "
-            "and (schema_name, table_name) in "
-            "(select schema_name, table_name from duckdb_tables()) "
-            "order by schema_name, table_name, column_index"
-        ).fetchall()
+        return con.execute(query).fetchall()
     finally:
         con.close()
+
+
+def _tables(database: Path) -> dict[str, list[str]]:
+    """schema.table -> columns, of every table the build made (views excluded)."""
+    rows = _fetch_all(
+        database,
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where schema_name in ('staging', 'intermediate', 'marts') "
+        "and (schema_name, table_name) in "
+        "(select schema_name, table_name from duckdb_tables()) "
+        "order by schema_name, table_name, column_index",
+    )
     tables: dict[str, list[str]] = {}
     for schema, table, column in rows:
         tables.setdefault(f"{schema}.{table}", []).append(column)
@@ -223,15 +229,12 @@ def test_incremental_batches_equal_full_refresh(
     assert _differences(before, incremental, ignore=BOOKKEEPING_COLUMNS) == {}
     for schema, table in INCREMENTAL_TABLES:
         assert f"{schema}.{table}" not in changed
-    con = duckdb.connect(str(incremental), read_only=True)
-    try:
-        rewritten = con.execute(
-            "select outcome, count(*) from intermediate.int_task_attempts_resolved "
-            "where batch_loaded_at = (select max(batch_loaded_at) "
-            "from intermediate.int_task_attempts_resolved) group by outcome"
-        ).fetchall()
-    finally:
-        con.close()
+    rewritten = _fetch_all(
+        incremental,
+        "select outcome, count(*) from intermediate.int_task_attempts_resolved "
+        "where batch_loaded_at = (select max(batch_loaded_at) "
+        "from intermediate.int_task_attempts_resolved) group by outcome",
+    )
     if "intermediate.int_task_attempts_resolved" in changed:
         assert [outcome for outcome, _ in rewritten] == ["in_progress"], rewritten
 

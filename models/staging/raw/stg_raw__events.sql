@@ -55,21 +55,11 @@ events_typed as (
         left join stored_in_window
             on
                 events_typed.event_id = stored_in_window.event_id
-                and events_typed.received_at = stored_in_window.received_at
-                and events_typed.occurred_at = stored_in_window.occurred_at
-                and events_typed.event_name = stored_in_window.event_name
-                and {{ kpikit.equal_or_both_null(
-                    'events_typed.user_id', 'stored_in_window.user_id'
-                ) }}
-                and {{ kpikit.equal_or_both_null(
-                    'events_typed.anonymous_id', 'stored_in_window.anonymous_id'
-                ) }}
-                and {{ kpikit.equal_or_both_null(
-                    'events_typed.session_id', 'stored_in_window.session_id'
-                ) }}
-                and {{ kpikit.equal_or_both_null(
-                    'events_typed.properties', 'stored_in_window.properties'
-                ) }}
+                {%- for column in kpikit.raw_event_delivery_columns() %}
+                    and {{ kpikit.equal_or_both_null(
+                        'events_typed.' ~ column, 'stored_in_window.' ~ column
+                    ) }}
+                {%- endfor %}
         where stored_in_window.event_id is null
     ),
 
