@@ -41,12 +41,15 @@ SELECTION = [
     "stg_raw__events_quarantine",
 ]
 # Incremental models: bookkeeping columns differ between builds, not their data.
-BOOKKEEPING_COLUMNS = {"batch_loaded_at", "used_received_through"}
+BOOKKEEPING_COLUMNS = {"batch_loaded_at", "used_received_through", "replaced_user_id"}
 # Incremental models that must rewrite nothing when no new data came.
 INCREMENTAL_TABLES = (
     ("staging", "stg_raw__events"),
     ("intermediate", "int_anonymous_ids_stitched"),
     ("intermediate", "int_events_identified"),
+    ("intermediate", "int_task_events_filtered"),
+    ("intermediate", "int_activation_events"),
+    ("intermediate", "int_funnel_person_steps"),
     ("marts", "fct_user_days"),
 )
 

@@ -3,7 +3,7 @@
     with a user_id, and sightings are only ever added, so a run lets the sightings in the events
     staged since its last run compete with the stored stitch (same order as a full build) and
     writes only the anonymous_ids whose stitch is new or changed (int_events_identified then
-    re-resolves their events).
+    re-resolves their events; replaced_user_id names the user a changed stitch took them from).
 -#}
 {{ config(
     materialized='incremental',
@@ -66,6 +66,8 @@ identified_sightings as (
 sightings_ranked as (
     select
         *,
+        max(case when is_stored then user_id end) over (partition by anonymous_id)
+            as stored_user_id,
         row_number() over (
             partition by anonymous_id
             {#- An identical stored stitch wins, so nothing is rewritten. #}
@@ -79,6 +81,9 @@ anonymous_ids_stitched as (
         anonymous_id,
         user_id,
         occurred_at as first_identified_at,
+        {#- Bookkeeping for the funnel: the user whose stitch this run replaced, whose steps
+            must be recomputed without this anonymous_id's events (null on a full build). #}
+        case when stored_user_id <> user_id then stored_user_id end as replaced_user_id,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at
     from sightings_ranked
     where sighting_rank = 1 and not is_stored

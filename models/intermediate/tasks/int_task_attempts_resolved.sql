@@ -11,19 +11,19 @@
     on_schema_change='fail',
 ) }}
 
-{#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
-{%- set events_identified_relation = ref('int_events_identified') -%}
 {%- set timeout_minutes = var('task_timeout_minutes') -%}
 
 with
 
+task_events_filtered as (
+    select * from {{ ref('int_task_events_filtered') }}
+),
+
 {% if is_incremental() -%}
     attempts_touched as (
-        select events_identified.attempt_id
-        from {{ events_identified_relation }} as events_identified
-        where
-            events_identified.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
-            and events_identified.attempt_id is not null
+        select task_events_filtered.attempt_id
+        from task_events_filtered
+        where task_events_filtered.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
         union
         select stored_attempts.attempt_id
         from {{ this }} as stored_attempts
@@ -33,7 +33,7 @@ with
 {% endif -%}
 
 task_events as (
-    select * from {{ ref('int_task_events_filtered') }}
+    select * from task_events_filtered
     {% if is_incremental() -%}
         where attempt_id in (select attempts_touched.attempt_id from attempts_touched)
     {%- endif %}

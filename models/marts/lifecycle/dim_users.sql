@@ -6,8 +6,8 @@ users as (
     select * from {{ ref('stg_raw__users') }}
 ),
 
-events_identified as (
-    select * from {{ ref('int_events_identified') }}
+activation_events as (
+    select * from {{ ref('int_activation_events') }}
 ),
 
 as_of_date as (
@@ -17,16 +17,13 @@ as_of_date as (
 first_activations as (
     select
         users.user_id,
-        min(events_identified.occurred_at) as activated_at
+        min(activation_events.occurred_at) as activated_at
     from users
-    inner join events_identified
+    inner join activation_events
         on
-            users.user_id = events_identified.resolved_user_id
-            and {{ kpikit.is_in_list(
-                'events_identified.event_name', var('activation_events'), 'activation_events'
-            ) }}
-            and users.created_at <= events_identified.occurred_at
-            and events_identified.occurred_at
+            users.user_id = activation_events.resolved_user_id
+            and users.created_at <= activation_events.occurred_at
+            and activation_events.occurred_at
             < {{ dbt.dateadd('day', window_days, 'users.created_at') }}
     group by users.user_id
 ),
