@@ -6,7 +6,10 @@ by an earlier crashed run in that folder is stopped first), loads the generated 
 `kpikit.load`, runs the whole project with `dbt build --target postgres` (models, seeds, data
 tests and unit tests) and checks that every row of marts.kpi_values equals the DuckDB build of
 the same data: the same keys, floats to a relative tolerance of 1e-9, sample_size and
-is_complete exactly. It also tests the loader: replace is idempotent, append adds, and a missing
+is_complete exactly. It runs the incremental models' incremental branches too: a build on the raw
+data as loaded a few days before the end (some of it held back as late loads), then the complete
+data loaded and `dbt run` again must give every table a `dbt run --full-refresh` gives, in the
+same comparison. It also tests the loader: replace is idempotent, append adds, and a missing
 file, a missing or unexpected column or an uncastable value is a LoadError naming them.
 
 The server runs with a session time zone far from UTC (America/Santiago, whose daylight saving
@@ -28,7 +31,8 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -37,7 +41,9 @@ import duckdb
 import pytest
 from conftest import KPI_VALUES_COLUMNS, read_kpi_values
 from dbt_project import REPO_ROOT, apt_install, dbt_command, postgres_environment, run_checked
+from test_incremental_equivalence import BOOKKEEPING_COLUMNS
 
+from kpikit.batches import received_at_range, write_raw_as_of
 from kpikit.load import LoadError, load_folder
 from kpikit.load import main as load_main
 
@@ -402,6 +408,177 @@ def test_whole_project_builds_on_postgres(
             assert dict(cursor.fetchall()) == KPI_VALUES_POSTGRES_TYPES
     finally:
         connection.close()
+
+
+# --- incremental runs ----------------------------------------------------------------------------
+
+INCREMENTAL_TIME_ZONE = "America/Los_Angeles"  # local days that are not UTC days
+INCREMENT = timedelta(days=4)  # the first load stops this long before the last received_at
+LATE_SHARE = 0.05  # of the events received in the last LATE_WINDOW before that cut
+LATE_WINDOW = timedelta(days=2)  # inside the default incremental_lookback_days of 3
+MODEL_SCHEMAS = ("staging", "intermediate", "marts")
+APPROXIMATE_TYPES = ("double precision", "real", "numeric")
+
+
+@dataclass
+class ModelTable:
+    columns: list[str]
+    data_types: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def _read_model_tables(params: dict[str, str]) -> dict[str, ModelTable]:
+    """schema.table -> columns, types and rows, of every table (not view) the models made."""
+    connection = _connect(params)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select columns.table_schema, columns.table_name, columns.column_name, "
+                "columns.data_type from information_schema.columns as columns "
+                "join information_schema.tables as tables using (table_schema, table_name) "
+                "where tables.table_type = 'BASE TABLE' and columns.table_schema = any(%s) "
+                "order by columns.table_schema, columns.table_name, columns.ordinal_position",
+                (list(MODEL_SCHEMAS),),
+            )
+            tables: dict[str, ModelTable] = {}
+            for schema, table, column, data_type in cursor.fetchall():
+                entry = tables.setdefault(f"{schema}.{table}", ModelTable([], [], []))
+                entry.columns.append(column)
+                entry.data_types.append(data_type)
+            for name, entry in tables.items():
+                schema, table = name.split(".")
+                listed = ", ".join(f'"{column}"' for column in entry.columns)
+                cursor.execute(f'select {listed} from "{schema}"."{table}"')
+                entry.rows = cursor.fetchall()
+            return tables
+    finally:
+        connection.close()
+
+
+def _fetch_all(params: dict[str, str], query: str) -> list[tuple[Any, ...]]:
+    connection = _connect(params)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return cursor.fetchall()
+    finally:
+        connection.close()
+
+
+def _float_order(values: tuple[float | None, ...]) -> tuple[tuple[bool, float], ...]:
+    return tuple((value is None, 0.0 if value is None else value) for value in values)
+
+
+def _table_differences(expected: ModelTable, actual: ModelTable, ignore: set[str]) -> list[str]:
+    """How actual's rows differ from expected's (a multiset): columns not in `ignore` exactly,
+    floating-point and numeric ones to RELATIVE_TOLERANCE; an empty list when they agree."""
+    if (actual.columns, actual.data_types) != (expected.columns, expected.data_types):
+        return [
+            f"columns {actual.columns} {actual.data_types}, expected {expected.columns} "
+            f"{expected.data_types}"
+        ]
+    compared = [index for index, name in enumerate(expected.columns) if name not in ignore]
+    approximate = [index for index in compared if expected.data_types[index] in APPROXIMATE_TYPES]
+    exact = [index for index in compared if index not in approximate]
+
+    def grouped(rows: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+        groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        for row in rows:
+            floats = tuple(
+                float(row[index]) if isinstance(row[index], Decimal) else row[index]
+                for index in approximate
+            )
+            groups.setdefault(tuple(row[index] for index in exact), []).append(floats)
+        return groups
+
+    left, right = grouped(expected.rows), grouped(actual.rows)
+    names = [expected.columns[index] for index in exact]
+    found = []
+    for key in left.keys() | right.keys():
+        want, got = left.get(key, []), right.get(key, [])
+        where = dict(zip(names, key, strict=True))
+        if len(want) != len(got):
+            found.append(f"{len(got)} rows, expected {len(want)}: {where}")
+            continue
+        for want_floats, got_floats in zip(
+            sorted(want, key=_float_order), sorted(got, key=_float_order), strict=True
+        ):
+            if not all(map(_same_float, want_floats, got_floats)):
+                found.append(f"{got_floats}, expected {want_floats}: {where}")
+    return found
+
+
+def test_incremental_runs_match_a_full_refresh(
+    postgres_server: PostgresServer, generated_raw: Callable[[int], Path], tmp_path: Path
+) -> None:
+    """The incremental branches of the models on PostgreSQL: build on the raw data as loaded
+    INCREMENT before the last received_at (with late loads held back), load the complete data,
+    `dbt run` (incremental), and every table must equal a `dbt run --full-refresh` of it."""
+    source = generated_raw(SEED)
+    cut = write_raw_as_of(
+        source,
+        tmp_path / "raw_cut",
+        received_at_range(source)[1] - INCREMENT,
+        late_share=LATE_SHARE,
+        late_window=LATE_WINDOW,
+    )
+    assert cut.events_held_back > 0, "no late loads: the cut tests less than it should"
+
+    params = postgres_server.create_database("kpikit_incremental")
+    work_dir = tmp_path / "dbt"
+    environment = postgres_environment(work_dir, params)
+
+    def dbt(subcommand: str, *arguments: str) -> None:
+        command = dbt_command(
+            subcommand,
+            project=REPO_ROOT,
+            work_dir=work_dir,
+            raw_dir=None,
+            variables={"kpi_timezone": INCREMENTAL_TIME_ZONE},
+        )
+        command += ["--target", "postgres", *arguments]
+        run_checked(command, environment, f"dbt {subcommand} {' '.join(arguments)}".strip())
+
+    load_folder(tmp_path / "raw_cut", target="postgres", postgres_params=params)
+    # the seeds and every model, on the data of the cut
+    dbt("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    first_batch = _fetch_all(params, "select distinct batch_loaded_at from staging.stg_raw__events")
+    load_folder(source, target="postgres", mode="replace", postgres_params=params)
+    dbt("run")
+    incremental = _read_model_tables(params)
+    dbt("run", "--full-refresh")
+    full_refresh = _read_model_tables(params)
+
+    # Every incremental model ran incrementally: it kept rows of the first run.
+    manifest = json.loads((work_dir / "target" / "manifest.json").read_text())
+    incremental_models = sorted(
+        f"{node['schema']}.{node['alias']}"
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["materialized"] == "incremental"
+    )
+    assert incremental_models, "no incremental model in the project"
+    assert len(first_batch) == 1, f"the first run wrote batches {first_batch}"
+    rebuilt = []
+    for name in incremental_models:
+        table = incremental[name]
+        if "batch_loaded_at" in table.columns:
+            column = table.columns.index("batch_loaded_at")
+            if not any(row[column] == first_batch[0][0] for row in table.rows):
+                rebuilt.append(name)
+    assert not rebuilt, f"the second run rewrote every row of {rebuilt}: not incremental"
+
+    assert incremental.keys() == full_refresh.keys()
+    assert len(full_refresh["marts.kpi_values"].rows) > 500, "kpi_values is unexpectedly small"
+    differences = {
+        name: found
+        for name, table in full_refresh.items()
+        if (found := _table_differences(table, incremental[name], set(BOOKKEEPING_COLUMNS)))
+    }
+    shown = "\n".join(
+        f"{name}: {len(found)} differences, e.g. {'; '.join(sorted(found)[:2])[:600]}"
+        for name, found in sorted(differences.items())
+    )
+    assert sorted(differences) == [], f"incremental runs differ from --full-refresh:\n{shown}"
 
 
 # --- the loader ----------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 {#-
     Incremental (delete+insert on event_id). A full refresh de-duplicates every raw row; an
-    incremental run reads only the raw rows received since the latest received_at already stored
-    minus var `incremental_lookback_days`, lets their valid copies compete with the stored copy
-    of the same event_id, and writes only the events whose winning copy is new. A copy that arrives
-    in a later batch therefore never counts twice, and a run with no new rows writes nothing.
+    incremental run reads only the raw rows received on the days stg_raw__events_received_days
+    marked as changed since this model's last run (the days a load added rows to, within var
+    `incremental_lookback_days` of the latest received day), lets their valid copies compete
+    with the stored copy of the same event_id, and writes only the events whose winning copy is
+    new. A copy that arrives in a later batch therefore never counts twice, and a run with no
+    new rows reads and writes nothing.
 -#}
 {{ config(
     materialized='incremental',
@@ -12,8 +14,11 @@
     on_schema_change='fail',
 ) }}
 
+{#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
+{%- set received_days = ref('stg_raw__events_received_days') -%}
 {%- if is_incremental() -%}
-    {%- set window_start = kpikit.received_since() -%}
+    {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
+    {%- set reread_since = kpikit.first_received_day_changed(received_days, last_loaded_at) -%}
 {%- endif %}
 
 with
@@ -21,7 +26,9 @@ with
 events_source as (
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() -%}
-        where received_at >= {{ window_start }}
+        where {{ kpikit.received_on_changed_day(
+            'received_at', received_days, last_loaded_at, reread_since
+        ) }}
     {%- endif %}
 ),
 
@@ -32,9 +39,10 @@ events_typed as (
 ),
 
 {% if is_incremental() -%}
-    {#- The window mostly holds copies that are already the stored winner of their event_id
-        (re-read every run): drop them first, by a join on the stored rows of the window
-        (few, and clustered by load time), so only new copies are validated and compete. -#}
+    {#- The changed days mostly hold copies that are already the stored winner of their
+        event_id (a day that got a late load is re-read whole): drop them first, by a join on
+        the stored rows of those days (few, and clustered by load time), so only new copies are
+        validated and compete. -#}
     stored_in_window as (
         select
             event_id,
@@ -46,7 +54,9 @@ events_typed as (
             occurred_at,
             received_at
         from {{ this }}
-        where received_at >= {{ window_start }}
+        where {{ kpikit.received_on_changed_day(
+            'received_at', received_days, last_loaded_at, reread_since
+        ) }}
     ),
 
     events_unseen as (

@@ -1,9 +1,9 @@
 {#-
     Incremental (delete+insert on received_day_key). A full refresh counts every raw row; an
-    incremental run recounts the whole received days from the start of stg_raw__events' re-read
-    window (the latest staged received_at of the previous run, kept in used_received_through,
-    minus var `incremental_lookback_days`) and the rows without a received_at, so every raw row
-    staging re-read is counted again, exactly once, however the batches fell.
+    incremental run recounts whole the received days stg_raw__events_received_days marked as
+    changed since this model's last run (the days a load added rows to, and the rows without a
+    received_at when their count changed): the same days stg_raw__events re-read, so every raw
+    row is counted again, exactly once, however the batches fell.
 -#}
 {{ config(
     materialized='incremental',
@@ -12,9 +12,11 @@
     on_schema_change='fail',
 ) }}
 
+{#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
+{%- set received_days = ref('stg_raw__events_received_days') -%}
 {%- if is_incremental() -%}
-    {%- set recount_since = 'cast(cast(' ~ kpikit.received_since('used_received_through')
-        ~ ' as date) as ' ~ dbt.type_timestamp() ~ ')' -%}
+    {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
+    {%- set reread_since = kpikit.first_received_day_changed(received_days, last_loaded_at) -%}
 {%- endif %}
 
 with
@@ -23,17 +25,28 @@ events_source as (
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() -%}
         {#- Two scans, not one `or`: each filter alone lets the warehouse skip old row groups. #}
-        where received_at >= {{ recount_since }}
+        where {{ kpikit.received_on_changed_day(
+            'received_at', received_days, last_loaded_at, reread_since
+        ) }}
         union all
         select * from {{ source('raw', 'events') }}
-        where received_at is null
+        where
+            received_at is null
+            and exists (
+                select 1 from {{ received_days }} as changed_days
+                where
+                    changed_days.batch_loaded_at > {{ last_loaded_at }}
+                    and changed_days.received_day is null
+            )
     {%- endif %}
 ),
 
 events_used as (
     select * from {{ ref('stg_raw__events') }}
     {% if is_incremental() -%}
-        where received_at >= {{ recount_since }}
+        where {{ kpikit.received_on_changed_day(
+            'received_at', received_days, last_loaded_at, reread_since
+        ) }}
     {%- endif %}
 ),
 
@@ -103,8 +116,6 @@ final as (
         cast(outcome as {{ dbt.type_string() }}) as outcome,
         cast(reason as {{ dbt.type_string() }}) as reason,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
-        (select max(events_staged.received_at) from {{ ref('stg_raw__events') }} as events_staged)
-            as used_received_through,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
         {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours']) }} as built_with_settings
     from outcomes
