@@ -19,17 +19,19 @@
 {%- endif -%}
 {#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
 {%- set anonymous_ids_stitched_relation = ref('int_anonymous_ids_stitched') %}
+{%- set events_identified_relation = ref('int_events_identified') %}
 
 with
 
 events_identified as (
-    select * from {{ ref('int_events_identified') }}
+    select * from {{ events_identified_relation }}
 ),
 
 {% if is_incremental() -%}
+    {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
     persons_touched as (
         {{ kpikit.funnel_persons_touched(
-            'events_identified',
+            events_identified_relation,
             anonymous_ids_stitched_relation,
             kpikit.last_batch_loaded_at()
         ) | indent(8) }}

@@ -16,21 +16,28 @@ with
     {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
 {%- endif %}
 
+{%- set anonymous_ids_stitched_relation = ref('int_anonymous_ids_stitched') %}
+
 anonymous_ids_stitched as (
-    select * from {{ ref('int_anonymous_ids_stitched') }}
+    select * from {{ anonymous_ids_stitched_relation }}
 ),
 
 events as (
     select * from {{ ref('stg_raw__events') }}
     {% if is_incremental() -%}
+        {#- Two disjoint scans, not one `or`: the first skips every older row group, the second
+            reads the anonymous rows only. The stitch relation, not the CTE: a CTE read twice
+            would be materialized. #}
+        where batch_loaded_at > {{ last_loaded_at }}
+        union all
+        select * from {{ ref('stg_raw__events') }}
         where
-            batch_loaded_at > {{ last_loaded_at }}
-            or (
-                user_id is null
-                and anonymous_id in (
-                    select anonymous_ids_stitched.anonymous_id from anonymous_ids_stitched
-                    where anonymous_ids_stitched.batch_loaded_at > {{ last_loaded_at }}
-                )
+            batch_loaded_at <= {{ last_loaded_at }}
+            and user_id is null
+            and anonymous_id in (
+                select stitched_in_run.anonymous_id
+                from {{ anonymous_ids_stitched_relation }} as stitched_in_run
+                where stitched_in_run.batch_loaded_at > {{ last_loaded_at }}
             )
     {%- endif %}
 ),

@@ -12,18 +12,20 @@
 ) }}
 
 {%- set timeout_minutes = var('task_timeout_minutes') -%}
+{%- set task_events_relation = ref('int_task_events_filtered') %}
 
 with
 
 task_events_filtered as (
-    select * from {{ ref('int_task_events_filtered') }}
+    select * from {{ task_events_relation }}
 ),
 
 {% if is_incremental() -%}
+    {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
     attempts_touched as (
-        select task_events_filtered.attempt_id
-        from task_events_filtered
-        where task_events_filtered.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
+        select task_events_batch.attempt_id
+        from {{ task_events_relation }} as task_events_batch
+        where task_events_batch.batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
         union
         select stored_attempts.attempt_id
         from {{ this }} as stored_attempts

@@ -10,16 +10,19 @@
     on_schema_change='fail',
 ) }}
 
+{%- set events_identified_relation = ref('int_events_identified') %}
+
 with
 
 events_identified as (
-    select * from {{ ref('int_events_identified') }}
+    select * from {{ events_identified_relation }}
 ),
 
 {% if is_incremental() -%}
+    {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
     days_touched as (
         select distinct event_day
-        from events_identified
+        from {{ events_identified_relation }}
         where batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
     ),
 

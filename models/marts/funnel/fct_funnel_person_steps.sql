@@ -1,5 +1,6 @@
 {#- The public copy of int_funnel_person_steps (maintained incrementally), without its
-    bookkeeping columns. -#}
+    bookkeeping columns. A table, not a view: a DuckDB view names the warehouse's catalog, so it
+    would not resolve in a copy attached under another name (kpikit publish, a BI tool). -#}
 with
 
 person_steps as (
