@@ -1,9 +1,12 @@
 {#-
     Incremental (delete+insert on received_day_key). A full refresh counts every raw row; an
-    incremental run recounts whole the received days stg_raw__events_received_days marked as
-    changed since this model's last run (the days a load added rows to, and the rows without a
-    received_at when their count changed): the same days stg_raw__events re-read, so every raw
-    row is counted again, exactly once, however the batches fell.
+    incremental run recounts whole every received day from the earliest day
+    stg_raw__events_received_days marked as changed since this model's last run (and the rows
+    without a received_at when their count changed). Not only the changed days: a copy loaded
+    late on day D0 can take the win from a copy received on a later, unchanged day D1, which
+    turns D1's used row into a duplicate. A winner's day only ever moves earlier, so recounting
+    from the earliest changed day counts every raw row again, exactly once, however the batches
+    fell.
 -#}
 {{ config(
     materialized='incremental',
@@ -25,9 +28,7 @@ events_source as (
     select * from {{ source('raw', 'events') }}
     {% if is_incremental() -%}
         {#- Two scans, not one `or`: each filter alone lets the warehouse skip old row groups. #}
-        where {{ kpikit.received_on_changed_day(
-            'received_at', received_days, last_loaded_at, reread_since
-        ) }}
+        where received_at >= {{ reread_since }}
         union all
         select * from {{ source('raw', 'events') }}
         where
@@ -44,9 +45,7 @@ events_source as (
 events_used as (
     select * from {{ ref('stg_raw__events') }}
     {% if is_incremental() -%}
-        where {{ kpikit.received_on_changed_day(
-            'received_at', received_days, last_loaded_at, reread_since
-        ) }}
+        where received_at >= {{ reread_since }}
     {%- endif %}
 ),
 

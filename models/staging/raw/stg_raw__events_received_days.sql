@@ -4,7 +4,8 @@
     minus var `incremental_lookback_days` (and the rows without a received_at), and writes only
     the days whose count changed: the days a load added rows to. stg_raw__events and
     stg_raw__events_outcomes_daily then re-read the raw rows of those days only, so a run costs
-    in proportion to what was loaded, and a run with nothing new reads no raw event row.
+    in proportion to what was loaded, and a run with nothing new reads no raw event beyond this
+    count of the lookback days.
 -#}
 {{ config(
     materialized='incremental',
