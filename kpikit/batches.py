@@ -39,6 +39,12 @@ class Cut:
     events_held_back: int
 
 
+def held_back_sample(received_at_column: str, late_share: float) -> str:
+    """SQL predicate: the deterministic `late_share` sample of event rows a cut holds back
+    (among those received in its late window), by a hash of event_id and received_at."""
+    return f"hash(event_id, {received_at_column}) % 1000 < {round(late_share * 1000)}"
+
+
 def write_raw_as_of(
     source: Path,
     out: Path,
@@ -63,9 +69,8 @@ def write_raw_as_of(
             path = source / f"{table}.parquet"
             keep = f"{column} is null or {column} <= {until}"
             if table == "events" and late_share > 0:
-                held = (
-                    f"{column} > {late_from} and {column} <= {until} and "
-                    f"hash(event_id, {column}) % 1000 < {round(late_share * 1000)}"
+                held = f"{column} > {late_from} and {column} <= {until} and " + held_back_sample(
+                    column, late_share
                 )
                 held_back = _count(con, path, held)
                 keep = f"({keep}) and not coalesce({held}, false)"

@@ -24,7 +24,8 @@ Data model
       ``anonymous_id`` only), in the sign-up session and sometimes on an earlier day;
       ``signed_up`` carries both ids (the stitch); later events carry the ``user_id`` and often an
       ``anonymous_id`` (the first device, or a second one). Anonymous visitors who never sign up
-      (``VISITORS_PER_USER`` per account) only view pages.
+      (``VISITORS_PER_USER`` per account) only view pages. A few first devices are shared with
+      another account (``SHARED_DEVICE_RATE``, a quirk below): one anonymous_id, two user_ids.
     - An active day has one or more sessions of several events (``page_viewed``,
       ``feature_used`` with a Zipf-like ``feature``). Some sessions hold task attempts:
       ``task_started`` (``task_id``, ``attempt_id``), optional ``task_error`` events, then one
@@ -44,6 +45,13 @@ Quirks
     Every quirk of SPEC section 1 is present, in the small proportions of the constants block
     below. A quirk that touches only a few rows is also guaranteed a minimum count, so even a tiny
     run exercises every quarantine reason.
+
+    Beyond SPEC's list, the shared device (``SHARED_DEVICE_*``) exercises identity stitching: an
+    anonymous_id also seen with another account's user_id, half of the time in a session that
+    occurred before the owner's sign-up but is received days after it. The stitch of such an
+    anonymous_id changes when that session arrives, so an incremental run must re-stitch it.
+    Its few events are left out of the event counts that set the volume and the quirk rates, so
+    they add rows without changing any other row.
 """
 
 from __future__ import annotations
@@ -174,6 +182,20 @@ NULL_EVENT_NAME_RATE = 0.0002
 NULL_OCCURRED_AT_RATE = 0.0002
 NULL_RECEIVED_AT_RATE = 0.0001
 EVENT_QUIRK_MIN_ROWS = 10  # every event quirk expects at least this many rows (from 10k events)
+
+# --- Quirks: identity --------------------------------------------------------------------------
+# Shared device: an account's first device (the anonymous_id of its sign-up) is also used by
+# another, older account, in a short session of page views carrying that account's user_id, so
+# the anonymous_id is seen with two user_ids. Either the other account used the device first
+# (before the sign-up; its session is delivered late, after the sign-up: a run before it arrives
+# stitches the anonymous_id to the owner, a later run must re-stitch it, and the anonymous events
+# it carries, to the other account), or later (after the sign-up: the stitch stays).
+SHARED_DEVICE_RATE = 0.005  # accounts whose first device is shared
+SHARED_DEVICE_EARLIER_SHARE = 0.5  # ... of which the other account used it first
+SHARED_DEVICE_BEFORE_HOURS = (1.0, 72.0)  # first: its session this long before the sign-up ...
+SHARED_DEVICE_LATE_DAYS = (1.0, 30.0)  # ... received this long after the sign-up (re-stitch)
+SHARED_DEVICE_AFTER_DAYS = (1.0, 30.0)  # later: its session this long after the sign-up
+SHARED_DEVICE_MIN_IDS = 5  # at least this many of each kind (a tiny run: at most users // 20)
 
 # --- Quirks: users -----------------------------------------------------------------------------
 REEXPORT_RATE = 0.03  # accounts with an older export row (earlier updated_at, another plan)
@@ -523,6 +545,7 @@ def _build_stages(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
         _sessions_sql(plan),
         _attempts_sql(plan),
         _visits_sql(plan),
+        _shared_devices_sql(plan),
     ):
         con.execute(sql)
     for name, sql in _event_views(plan).items():
@@ -847,9 +870,94 @@ where visit_ms < {p.horizon_ms}
 """
 
 
+def _shared_devices_sql(plan: _Plan) -> str:
+    """One row per shared device (quirk): the owner account `i`, whose first device it is, and
+    the `other_i` account that also uses it, in a session starting at `t_ms`; `late_received_ms`
+    is set when that session is earlier than the owner's sign-up and is delivered late."""
+    p = plan
+    minimum = min(SHARED_DEVICE_MIN_IDS, p.users // 20)
+    before_lo, before_hi = SHARED_DEVICE_BEFORE_HOURS
+    late_lo, late_hi = SHARED_DEVICE_LATE_DAYS
+    after_lo, after_hi = SHARED_DEVICE_AFTER_DAYS
+    return f"""
+create or replace table shared_devices as
+with by_time as (
+    select i, created_ms, row_number() over (order by created_ms, i) as time_rank
+    from accounts
+),
+created_until as (
+    -- accounts created up to each sign-up time (ties in created_ms: one row, the last rank)
+    select created_ms, max(time_rank) as n_created from by_time group by created_ms
+),
+timed as (
+    select
+        i,
+        time_rank,
+        earlier,
+        case
+            when earlier then created_ms - cast({_HOUR_MS} * ({_num(before_lo)}
+                + {_num(before_hi - before_lo)} * {p.u("shared_device_before", "i")}) as bigint)
+            else created_ms + cast({_DAY_MS} * ({_num(after_lo)}
+                + {_num(after_hi - after_lo)} * {p.u("shared_device_after", "i")}) as bigint)
+        end as t_ms,
+        case when earlier then created_ms + cast({_DAY_MS} * ({_num(late_lo)}
+            + {_num(late_hi - late_lo)} * {p.u("shared_device_late", "i")}) as bigint)
+        end as late_received_ms
+    from (
+        select
+            *,
+            {p.u("shared_device_kind", "i")} < {_num(SHARED_DEVICE_EARLIER_SHARE)} as earlier
+        from by_time
+    )
+),
+counted as (
+    -- the other account is one of those created at least an hour before the session
+    select timed.*, coalesce(created_until.n_created, 0) as n_before
+    from timed
+    asof left join created_until on timed.t_ms - {_HOUR_MS} >= created_until.created_ms
+),
+eligible as (
+    select
+        *,
+        case
+            when earlier then n_before >= 1 and late_received_ms < {p.horizon_ms - _HOUR_MS}
+            else n_before >= 2 and t_ms < {p.horizon_ms - _HOUR_MS}
+        end as possible
+    from counted
+),
+chosen as (
+    select
+        *,
+        {p.u("shared_device", "i")} < {_num(SHARED_DEVICE_RATE)} or row_number() over (
+            partition by earlier, possible order by {p.hash("shared_device", "i")}, i
+        ) <= {minimum} as shared,
+        -- rank (by sign-up time) of the other account; never the owner itself
+        case
+            when earlier then 1 + cast(floor({p.u("shared_device_other", "i")} * n_before)
+                as bigint)
+            else 1 + cast(floor({p.u("shared_device_other", "i")} * (n_before - 1)) as bigint)
+        end as other_pick
+    from eligible
+)
+select
+    chosen.i,
+    other.i as other_i,
+    chosen.t_ms,
+    chosen.late_received_ms
+from chosen
+join by_time as other on other.time_rank = case
+    when not chosen.earlier and chosen.other_pick >= chosen.time_rank
+        then chosen.other_pick + 1
+    else chosen.other_pick
+end
+where chosen.possible and chosen.shared
+"""
+
+
 # =================================================================================================
 # Logical events (views): one row per event that happened, before delivery quirks
 # Columns: event_key, user_index, anonymous_id, session_id, event_name, t_ms, properties
+# (ev_shared_device also late_received_ms: a forced late delivery time, or null)
 # =================================================================================================
 
 
@@ -1047,6 +1155,25 @@ select
 from pages
 """
 
+    views["ev_shared_device"] = f"""
+with pages as (
+    select
+        i, other_i, t_ms, late_received_ms,
+        unnest(range(1 + {p.geometric(0.5, 3, "shared_device_pages", "i")})) as j
+    from shared_devices
+)
+select
+    {p.hash("ev_shared_device", "i", "j")} as event_key,
+    other_i as user_index,
+    {p.anonymous_id("i", "cast(0 as bigint)")} as anonymous_id,
+    {p.session_id("i", "cast(-4 as bigint)", "cast(0 as bigint)")} as session_id,
+    'page_viewed' as event_name,
+    t_ms + cast((j + {p.u("shared_device_at", "i", "j")}) * 40000 as bigint) as t_ms,
+    {_page_properties(p.u("shared_device_page", "i", "j"))} as properties,
+    late_received_ms + j * 1000 as late_received_ms
+from pages
+"""
+
     week = 7 * _DAY_MS
     views["ev_passive"] = f"""
 with emails as (
@@ -1128,6 +1255,9 @@ from keyed
 
 
 _OTHER_VIEWS = ("ev_presignup", "ev_accounts", "ev_tasks", "ev_visitors", "ev_passive")
+# A few rows, left out of the event counts (the volume calibration and the quirk rates): adding
+# them changes no other row of a run.
+_SHARED_DEVICE_VIEW = "ev_shared_device"
 
 
 def _other_event_count(con: duckdb.DuckDBPyConnection) -> int:
@@ -1223,7 +1353,11 @@ def _events_sql(plan: _Plan, logical_events: int) -> str:
         "u_magnitude", [("'[1, 2]'", 1), ("'\"text\"'", 1), ("'42'", 1), ("'null'", 1)]
     )
     logical_union = " union all ".join(
-        f"select * from {view}" for view in (*_OTHER_VIEWS, "ev_session")
+        [
+            f"select *, cast(null as bigint) as late_received_ms from {view}"
+            for view in (*_OTHER_VIEWS, "ev_session")
+        ]
+        + [f"select * from {_SHARED_DEVICE_VIEW}"]
     )
     return f"""
 with logical as (
@@ -1233,7 +1367,9 @@ rolled as (
     select
         *,
         {p.u("delivery_lag", "event_key")} as u_lag,
-        {p.u("timing_quirk", "event_key")} as u_timing,
+        -- a forced late delivery gets no other timing quirk
+        case when late_received_ms is null then {p.u("timing_quirk", "event_key")}
+            else {_num(1)} end as u_timing,
         {p.u("content_quirk", "event_key")} as u_content,
         {p.u("delivery_copies", "event_key")} as u_copies,
         {p.u("quirk_magnitude", "event_key")} as u_magnitude
@@ -1243,11 +1379,11 @@ rolled as (
 received as (
     select
         *,
-        t_ms + case
+        coalesce(late_received_ms, t_ms + case
             when u_timing < {_num(late)}
                 then cast({_DAY_MS} * (1 + 9 * u_magnitude) as bigint)
             else cast(least({lag}, {_HOUR_MS}) as bigint)
-        end as received_ms
+        end) as received_ms
     from rolled
 ),
 skewed as (

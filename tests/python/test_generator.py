@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from kpikit import cli
-from kpikit.generate import GeneratorConfig, generate
+from kpikit.generate import SHARED_DEVICE_MIN_IDS, GeneratorConfig, generate
 
 VENV_BIN = Path(sys.executable).parent
 END_DATE = date(2026, 10, 31)
@@ -172,6 +172,29 @@ USER_QUIRKS = {
     "null acquisition_channel": "select * from users where acquisition_channel is null",
 }
 
+# Shared device: anonymous_ids seen with two or more user_ids ...
+SHARED_DEVICES = """
+    select anonymous_id from events where anonymous_id is not null and user_id is not null
+    group by all having count(distinct user_id) >= 2"""
+# ... and those first seen with another user than the one that signed up on them, in a session
+# received after the sign-up: their stitch changes once that session arrives.
+RESTITCHED_DEVICES = """
+    with signed_up as (
+        select anonymous_id, user_id as owner, min(received_at) as signed_up_received_at
+        from events where event_name = 'signed_up' and anonymous_id is not null
+            and user_id is not null
+        group by all
+    ),
+    first_seen as (
+        select anonymous_id, arg_min(user_id, (occurred_at, user_id)) as first_user,
+            arg_min(received_at, (occurred_at, user_id)) as first_received_at
+        from events where anonymous_id is not null and user_id is not null
+            and occurred_at is not null
+        group by all
+    )
+    select anonymous_id from signed_up join first_seen using (anonymous_id)
+    where first_user != owner and first_received_at > signed_up_received_at"""
+
 SURVEY_QUIRKS = {
     "incomplete SUS response": """
         select response_id from survey_responses where survey = 'sus' group by all
@@ -306,6 +329,24 @@ def test_survey_quirk_present(small: duckdb.DuckDBPyConnection, quirk: str) -> N
     assert _scalar(small, f"select count(*) from ({SURVEY_QUIRKS[quirk]})") > 0
 
 
+def _assert_shared_devices(con: duckdb.DuckDBPyConnection) -> None:
+    """Both kinds of shared device, at least SHARED_DEVICE_MIN_IDS each."""
+    shared = _scalar(con, f"select count(*) from ({SHARED_DEVICES})")
+    restitched = _scalar(con, f"select count(*) from ({RESTITCHED_DEVICES})")
+    assert shared >= 2 * SHARED_DEVICE_MIN_IDS, f"{shared} anonymous_ids with two user_ids"
+    assert restitched >= SHARED_DEVICE_MIN_IDS, f"{restitched} re-stitched anonymous_ids"
+
+
+def test_shared_device_quirk_present(small: duckdb.DuckDBPyConnection) -> None:
+    _assert_shared_devices(small)
+    identified = _scalar(
+        small,
+        "select count(distinct anonymous_id) from events where user_id is not null",
+    )
+    shared = _scalar(small, f"select count(*) from ({SHARED_DEVICES})")
+    assert shared / identified < 0.05, "shared devices stay rare"
+
+
 def test_quirks_stay_rare(small: duckdb.DuckDBPyConnection) -> None:
     total = _scalar(small, "select count(*) from events")
     duplicates = _scalar(small, "select count(*) - count(distinct event_id) from events")
@@ -396,8 +437,10 @@ def test_realistic_behaviour(small: duckdb.DuckDBPyConnection) -> None:
 
 def test_events_target_with_users_scales_activity(tmp_path: Path) -> None:
     out = _generate(tmp_path / "scaled", events=200_000)
-    rows = _scalar(_connect(out), "select count(*) from events")
+    con = _connect(out)
+    rows = _scalar(con, "select count(*) from events")
     assert 170_000 <= rows <= 230_000
+    _assert_shared_devices(con)
 
 
 def test_events_target_alone_sets_the_number_of_users(tmp_path: Path) -> None:
@@ -407,6 +450,7 @@ def test_events_target_alone_sets_the_number_of_users(tmp_path: Path) -> None:
     rows = _scalar(con, "select count(*) from events")
     assert 170_000 <= rows <= 230_000
     assert _scalar(con, "select count(distinct user_id) from users") != 2000
+    _assert_shared_devices(con)
 
 
 def test_summary_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

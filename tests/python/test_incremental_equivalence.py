@@ -4,9 +4,11 @@ must change nothing.
 The generated raw data are replayed as a scheduler would see them (kpikit.batches): four cuts by
 received_at, each held back in part as late loads (rows whose received_at falls before the cut
 but which reach the raw table only with the next cut), with `dbt run` after each cut on the same
-warehouse. The data are checked to really straddle the cuts: duplicate copies of one event on
-both sides of a cut, late events (occurred before a cut, received after it), late loads, and
-anonymous visitors identified only after a cut. The marts and kpi_values of the last run must
+warehouse. The data are checked to really straddle the cuts: copies of one event loaded with
+different cuts (the first received among them loaded last, so it must replace a stored winner),
+late events (occurred before a cut, received after it), late loads, anonymous visitors
+identified only after a cut, and anonymous ids whose stitch moves to another user after a cut
+(the generator's shared devices). The marts and kpi_values of the last run must
 equal a --full-refresh build of all the data, row for row; a fifth run on the same data must
 leave every table as it was (the incremental models rewrite no row).
 
@@ -27,7 +29,7 @@ import duckdb
 import pytest
 from dbt_project import REPO_ROOT, dbt_command, dbt_environment, run_checked
 
-from kpikit.batches import received_at_range, write_raw_as_of
+from kpikit.batches import held_back_sample, received_at_range, write_raw_as_of
 
 SEED = 2024
 BATCHES = 4
@@ -162,7 +164,8 @@ def _differences(left: Path, right: Path, *, ignore: set[str]) -> dict[str, tupl
 
 
 def _straddling(raw_dir: Path, cuts: list[datetime]) -> dict[str, int]:
-    """How many events the cuts split: copies on both sides, late events, late identities."""
+    """How many events the cuts split: copies on both sides, late events, late identities,
+    stitches that change after a cut."""
     con = duckdb.connect()
     try:
         con.execute("set time zone 'UTC'")
@@ -170,10 +173,44 @@ def _straddling(raw_dir: Path, cuts: list[datetime]) -> dict[str, int]:
             f"create view events as select * from read_parquet('{raw_dir / 'events.parquet'}')"
         )
         con.execute("create table cuts as select unnest(?::timestamp[]) as cut", [cuts[:-1]])
+        # The cut each raw event row is loaded with, by _replay's rule (kpikit.batches).
+        con.execute(
+            "create table all_cuts as select * from unnest(?::timestamp[]) with ordinality "
+            "as loads(cut, cut_number)",
+            [cuts],
+        )
+        copies_loaded = f"""copies_loaded as (
+                    select events.event_id, events.received_at,
+                        min(all_cuts.cut_number) as loaded_with
+                    from events join all_cuts
+                        on events.received_at <= all_cuts.cut
+                        and not (
+                            all_cuts.cut_number < {len(cuts)}
+                            and events.received_at > all_cuts.cut - to_seconds(
+                                {LATE_WINDOW.total_seconds()})
+                            and {held_back_sample("events.received_at", LATE_SHARE)}
+                        )
+                    where events.event_id is not null
+                    group by events.event_id, events.received_at
+                )"""
         queries = {
-            "duplicates_across_a_cut": """
-                select count(distinct event_id) from events join cuts on true
-                group by all having min(received_at) <= cut and max(received_at) > cut""",
+            # Copies of one event that reach the raw table with different cuts (received on
+            # both sides of a cut, or one of them held back as a late load) ...
+            "copies_loaded_with_different_cuts": f"""
+                with {copies_loaded}
+                select count(*) from (
+                    select event_id from copies_loaded group by event_id
+                    having count(distinct loaded_with) > 1
+                )""",
+            # ... of which the first received (the winner) is loaded after another copy.
+            "late_loaded_copies_winning": f"""
+                with {copies_loaded}, winners as (
+                    select event_id, arg_min(loaded_with, received_at) as winner_loaded_with
+                    from copies_loaded group by event_id
+                )
+                select count(distinct copies_loaded.event_id) from copies_loaded
+                join winners using (event_id)
+                where copies_loaded.loaded_with < winners.winner_loaded_with""",
             "late_events_across_a_cut": """
                 select count(*) from events join cuts
                     on occurred_at <= cut and received_at > cut""",
@@ -188,6 +225,21 @@ def _straddling(raw_dir: Path, cuts: list[datetime]) -> dict[str, int]:
                 select count(*) from first_identified
                 join first_seen using (anonymous_id)
                 join cuts on seen_at <= cut and identified_at > cut""",
+            "anonymous_ids_restitched_after_a_cut": """
+                with sightings as (
+                    select anonymous_id, user_id, occurred_at, received_at from events
+                    where anonymous_id is not null and user_id is not null
+                        and occurred_at is not null
+                ), stitched as (
+                    select anonymous_id, arg_min(user_id, (occurred_at, user_id)) as user_id
+                    from sightings group by anonymous_id
+                ), stitched_by_cut as (
+                    select cut, anonymous_id,
+                        arg_min(user_id, (occurred_at, user_id)) as user_id
+                    from sightings join cuts on received_at <= cut group by all
+                )
+                select count(*) from stitched_by_cut join stitched using (anonymous_id)
+                where stitched_by_cut.user_id != stitched.user_id""",
         }
         counts = {}
         for name, query in queries.items():
