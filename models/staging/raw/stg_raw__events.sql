@@ -90,9 +90,68 @@ events_valid as (
     where {{ kpikit.raw_event_quarantine_reason() | indent(4) }} is null
 ),
 
+{% if is_incremental() -%}
+    {#- The stored copy of an event competes with the first of its new copies. Copies compete
+        on received_at first, so only the stored copy's received_at is read (two columns of
+        every stored row, not all of them); its other columns are read only where it ties the
+        new copy's received_at (rare: when there is none, that read is skipped). -#}
+    new_copies_ranked as (
+        select
+            *,
+            row_number() over (
+                partition by event_id order by {{ kpikit.raw_event_delivery_order() }}
+            ) as new_copy_rank
+        from events_valid
+    ),
+
+    first_new_copies as (
+        select
+            event_id,
+            user_id,
+            anonymous_id,
+            session_id,
+            event_name,
+            properties,
+            occurred_at,
+            received_at,
+            is_stored
+        from new_copies_ranked
+        where new_copy_rank = 1
+    ),
+
+    stored_received as (
+        select
+            event_id,
+            received_at
+        from {{ this }}
+        where event_id in (select first_new_copies.event_id from first_new_copies)
+    ),
+
+    events_tied as (
+        select first_new_copies.event_id
+        from first_new_copies
+        inner join stored_received
+            on
+                first_new_copies.event_id = stored_received.event_id
+                and first_new_copies.received_at = stored_received.received_at
+    ),
+
+{% endif -%}
+
 candidate_copies as (
-    select * from events_valid
     {% if is_incremental() -%}
+        {#- Received before the stored copy, or the first copy ever: wins on received_at. #}
+        select first_new_copies.*
+        from first_new_copies
+        left join stored_received
+            on first_new_copies.event_id = stored_received.event_id
+        where
+            stored_received.event_id is null
+            or first_new_copies.received_at < stored_received.received_at
+        union all
+        {#- Received at the same instant as the stored copy: the whole order decides. #}
+        select * from first_new_copies
+        where event_id in (select events_tied.event_id from events_tied)
         union all
         select
             event_id,
@@ -105,7 +164,9 @@ candidate_copies as (
             received_at,
             true as is_stored
         from {{ this }}
-        where event_id in (select events_valid.event_id from events_valid)
+        where event_id in (select events_tied.event_id from events_tied)
+    {%- else -%}
+        select * from events_valid
     {%- endif %}
 ),
 
@@ -140,3 +201,9 @@ events_used as (
 )
 
 select * from events_used
+{% if not is_incremental() -%}
+    {#- Stored in received order, so an incremental run's scans of the re-read days (here and in
+        stg_raw__events_outcomes_daily) skip every older row group. Later runs append their rows
+        in load order anyway. -#}
+    order by received_at
+{%- endif %}
