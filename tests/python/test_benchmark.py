@@ -12,7 +12,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from dbt_project import VENV_BIN
+from dbt_project import REPO_ROOT, VENV_BIN
 
 STEPS = [
     "dbt parse (no partial parse)",
@@ -59,9 +59,15 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
     for measurement in size["measurements"]:
         assert len(measurement["seconds"]) == 2 and min(measurement["seconds"]) > 0
         assert len(measurement["peak_mib"]) == 2 and min(measurement["peak_mib"]) > 50
-    slowest = dict(size["slowest_models_full"])
-    assert "stg_raw__events" in slowest and len(slowest) == 5
-    assert len(size["slowest_models_incremental"]) == 5
+    # Which models are slowest at this tiny size is noise: check the shape, not the names.
+    models = {path.stem for path in (REPO_ROOT / "models").rglob("*.sql")}
+    for key in ("slowest_models_full", "slowest_models_incremental"):
+        slowest = size[key]
+        assert len(slowest) == 5, slowest
+        assert all(name.removesuffix(".v1") in models and seconds >= 0 for name, seconds in slowest)
+        assert [seconds for _, seconds in slowest] == sorted(
+            (seconds for _, seconds in slowest), reverse=True
+        )
 
     assert "| step | median s |" in result.stdout
     assert f"| {size['raw_event_rows']:,} | one-day incremental (dbt run) |" in result.stdout
