@@ -1,16 +1,23 @@
 {#-
-    The typed columns of a raw events row (SPEC section 1), in staging's names; shared by every
+    The columns of a raw events row (SPEC section 1) that staging keeps, in staging's order: the
+    select list of every step of stg_raw__events that carries a whole copy.
+-#}
+{% macro raw_event_columns() -%}
+    {{ return(['event_id', 'user_id', 'anonymous_id', 'session_id', 'event_name', 'properties',
+        'occurred_at', 'received_at']) }}
+{%- endmacro %}
+
+{#-
+    The typed columns of a raw events row (raw_event_columns), in staging's names; shared by every
     model that reads the raw events, so they all type them alike.
 -#}
 {% macro raw_event_typed_columns() -%}
-    cast(event_id as {{ dbt.type_string() }}) as event_id,
-    cast(user_id as {{ dbt.type_string() }}) as user_id,
-    cast(anonymous_id as {{ dbt.type_string() }}) as anonymous_id,
-    cast(session_id as {{ dbt.type_string() }}) as session_id,
-    cast(event_name as {{ dbt.type_string() }}) as event_name,
-    cast(properties as {{ dbt.type_string() }}) as properties,
-    cast(occurred_at as {{ dbt.type_timestamp() }}) as occurred_at,
-    cast(received_at as {{ dbt.type_timestamp() }}) as received_at
+    {%- set timestamp_columns = ['occurred_at', 'received_at'] -%}
+    {%- for column in kpikit.raw_event_columns() -%}
+        {{- ',\n    ' if not loop.first -}}
+        cast({{ column }} as {{ dbt.type_timestamp() if column in timestamp_columns
+            else dbt.type_string() }}) as {{ column }}
+    {%- endfor %}
 {%- endmacro %}
 
 {#-

@@ -47,14 +47,7 @@ events_typed as (
         validated and compete. -#}
     stored_in_window as (
         select
-            event_id,
-            user_id,
-            anonymous_id,
-            session_id,
-            event_name,
-            properties,
-            occurred_at,
-            received_at
+            {{ kpikit.raw_event_columns() | join(',\n            ') }}
         from {{ this }}
         where {{ kpikit.received_on_changed_day(
             'received_at', received_days, last_loaded_at, reread_since
@@ -79,14 +72,7 @@ events_typed as (
 
 events_valid as (
     select
-        event_id,
-        user_id,
-        anonymous_id,
-        session_id,
-        event_name,
-        properties,
-        occurred_at,
-        received_at,
+        {{ kpikit.raw_event_columns() | join(',\n        ') }},
         false as is_stored
     from {{ 'events_unseen' if is_incremental() else 'events_typed' }}
     where {{ kpikit.raw_event_quarantine_reason() | indent(4) }} is null
@@ -108,14 +94,7 @@ events_valid as (
 
     first_new_copies as (
         select
-            event_id,
-            user_id,
-            anonymous_id,
-            session_id,
-            event_name,
-            properties,
-            occurred_at,
-            received_at,
+            {{ kpikit.raw_event_columns() | join(',\n            ') }},
             is_stored
         from new_copies_ranked
         where new_copy_rank = 1
@@ -156,14 +135,7 @@ candidate_copies as (
         where event_id in (select events_tied.event_id from events_tied)
         union all
         select
-            event_id,
-            user_id,
-            anonymous_id,
-            session_id,
-            event_name,
-            properties,
-            occurred_at,
-            received_at,
+            {{ kpikit.raw_event_columns() | join(',\n            ') }},
             true as is_stored
         from {{ this }}
         where event_id in (select events_tied.event_id from events_tied)
