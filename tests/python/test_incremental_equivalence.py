@@ -172,13 +172,14 @@ def _straddling(raw_dir: Path, cuts: list[datetime]) -> dict[str, int]:
         con.execute(
             f"create view events as select * from read_parquet('{raw_dir / 'events.parquet'}')"
         )
-        con.execute("create table cuts as select unnest(?::timestamp[]) as cut", [cuts[:-1]])
-        # The cut each raw event row is loaded with, by _replay's rule (kpikit.batches).
         con.execute(
             "create table all_cuts as select * from unnest(?::timestamp[]) with ordinality "
             "as loads(cut, cut_number)",
             [cuts],
         )
+        # The cuts between batches (the last one has nothing after it to straddle).
+        con.execute(f"create table cuts as select cut from all_cuts where cut_number < {len(cuts)}")
+        # The cut each raw event row is loaded with, by _replay's rule (kpikit.batches).
         copies_loaded = f"""copies_loaded as (
                     select events.event_id, events.received_at,
                         min(all_cuts.cut_number) as loaded_with
