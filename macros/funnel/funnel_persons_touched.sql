@@ -5,6 +5,8 @@
     - the anonymous person of every anonymous_id (re-)stitched since then: its events now belong
       to a user, so it may have no steps left;
     - the user a changed stitch replaced (replaced_user_id): it lost that anonymous_id's events.
+    That last list is complete only if the funnel saw every stitch change: see
+    funnel_stitch_change_missed for when it did not.
     `events_identified` and `anonymous_ids_stitched` are relations or CTE names.
 -#}
 {% macro funnel_persons_touched(events_identified, anonymous_ids_stitched, last_loaded_at) -%}
@@ -34,27 +36,52 @@
 {%- endmacro %}
 
 {#-
+    One row, one column (stitch_change_missed): whether a stitch changed twice since
+    `last_loaded_at`, the funnel's last run. That happens when int_funnel_person_steps failed or
+    was not selected in a run that changed an anonymous_id's stitch, and a later run changed it
+    again: the stitch stored then names only the user of the middle change as replaced, not the
+    user the funnel's stored steps still give the anonymous_id's events to. The run then
+    recomputes every person (rare: it needs a missed run and two late identifications of one
+    device). `anonymous_ids_stitched` is a relation or CTE name.
+-#}
+{% macro funnel_stitch_change_missed(anonymous_ids_stitched, last_loaded_at) -%}
+    select count(*) > 0 as stitch_change_missed
+    from {{ anonymous_ids_stitched }} as anonymous_ids_stitched
+    where
+        anonymous_ids_stitched.batch_loaded_at > {{ last_loaded_at }}
+        and anonymous_ids_stitched.replaced_batch_loaded_at > {{ last_loaded_at }}
+{%- endmacro %}
+
+{#-
     Pre-hook of int_funnel_person_steps on an incremental run: deletes the stored steps of every
     person the run recomputes (funnel_persons_touched), in the model's transaction, before the
     run appends their new steps. A person left with no step (an anonymous visitor now stitched to
-    a user) is thereby removed, which delete+insert on the new rows alone would not do. Nothing
+    a user) is thereby removed, which delete+insert on the new rows alone would not do. Every
+    stored step when the funnel missed a stitch change (funnel_stitch_change_missed). Nothing
     on a full build.
 -#}
 {% macro delete_funnel_persons_touched() -%}
     {%- if is_incremental() -%}
+        {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
         delete from {{ this }} as stored_steps
-        where exists (
-            select 1
-            from (
-                {{ kpikit.funnel_persons_touched(
-                    ref('int_events_identified'),
-                    ref('int_anonymous_ids_stitched'),
-                    kpikit.last_batch_loaded_at()
+        where
+            exists (
+                select 1
+                from (
+                    {{ kpikit.funnel_persons_touched(
+                        ref('int_events_identified'),
+                        ref('int_anonymous_ids_stitched'),
+                        last_loaded_at
+                    ) | indent(20) }}
+                ) as persons_touched
+                where
+                    persons_touched.person_type = stored_steps.person_type
+                    and persons_touched.person_id = stored_steps.person_id
+            )
+            or (
+                {{ kpikit.funnel_stitch_change_missed(
+                    ref('int_anonymous_ids_stitched'), last_loaded_at
                 ) | indent(16) }}
-            ) as persons_touched
-            where
-                persons_touched.person_type = stored_steps.person_type
-                and persons_touched.person_id = stored_steps.person_id
-        )
+            )
     {%- endif -%}
 {%- endmacro %}

@@ -12,6 +12,10 @@ identified only after a cut, and anonymous ids whose stitch moves to another use
 equal a --full-refresh build of all the data, row for row; a fifth run on the same data must
 leave every table as it was (the incremental models rewrite no row).
 
+A device identified three times, each time earlier and as another user, with the funnel left out
+of the middle run, checks that the funnel notices the stitch change it missed and recomputes
+everyone (the stored stitch names only the last user it replaced).
+
 A negative control replays two cuts with var incremental_lookback_days 0: the late loads fall
 outside the re-read window, so the numbers must differ from the full build and the
 reconciliation test must fail, which is how the tests above could catch a broken increment.
@@ -43,7 +47,7 @@ SELECTION = [
     "stg_raw__events_quarantine",
 ]
 # Incremental models: bookkeeping columns differ between builds, not their data.
-BOOKKEEPING_COLUMNS = {"batch_loaded_at", "replaced_user_id"}
+BOOKKEEPING_COLUMNS = {"batch_loaded_at", "replaced_user_id", "replaced_batch_loaded_at"}
 # Incremental models that must rewrite nothing when no new data came.
 INCREMENTAL_TABLES = (
     ("staging", "stg_raw__events_received_days"),
@@ -332,3 +336,101 @@ def test_changed_definition_needs_full_refresh(
     assert 'kpi_timezone="Europe/Paris"' in result.stdout
     assert "dbt build --full-refresh" in result.stdout
     _dbt_run(tmp_path, source, "--full-refresh", variables=paris)
+
+
+def _write_raw_with_events(source: Path, out: Path, extra_events: list[tuple]) -> None:
+    """`source`'s raw tables in `out`, with `extra_events` appended to the events."""
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        for table in ("users", "survey_responses"):
+            con.execute(
+                f"copy (select * from '{source / f'{table}.parquet'}') "
+                f"to '{out / f'{table}.parquet'}' (format parquet)"
+            )
+        events = con.sql(f"select * from '{source / 'events.parquet'}'")
+        if extra_events:
+            rows = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in extra_events)
+            added = con.sql(
+                f"select * from (values {rows}) as added("
+                "event_id, user_id, anonymous_id, session_id, event_name, occurred_at, "
+                "received_at, properties)",
+                params=[value for event in extra_events for value in event],
+            )
+            events = events.union(
+                added.project(
+                    "event_id, user_id, anonymous_id, session_id, event_name, "
+                    "cast(occurred_at as timestamp) as occurred_at, "
+                    "cast(received_at as timestamp) as received_at, properties"
+                )
+            )
+        events.write_parquet(str(out / "events.parquet"))
+    finally:
+        con.close()
+
+
+def test_funnel_recovers_from_a_missed_stitch_change(
+    tmp_path: Path, generated_raw: Callable[[int], Path]
+) -> None:
+    """A device is identified three times, each time earlier and as another user, in three
+    runs; the funnel is left out of the middle one. The stitch of the last run names only the
+    middle user as replaced, while the funnel's stored steps still credit the first user with
+    the device's page view: the funnel must notice and recompute everyone, so the result still
+    equals a full rebuild."""
+    source = generated_raw(SEED)
+    _, last_received = received_at_range(source)
+    device = "a_test_shared_device"
+
+    def at(hours: float) -> datetime:
+        return last_received + timedelta(hours=hours)
+
+    def event(number: int, user: str | None, name: str, occurred: float, received: float):
+        properties = '{"path": "/pricing"}' if name == "page_viewed" else '{"method": "email"}'
+        return (
+            f"evt_test_{number}", user, device, f"s_test_{number}", name,
+            at(occurred), at(received), properties,
+        )  # fmt: skip
+
+    batches = [
+        # The device views a page anonymously, then signs in as u_test_first.
+        [event(1, None, "page_viewed", -72, 1), event(2, "u_test_first", "signed_up", -24, 1)],
+        # A late event: it signed in as u_test_middle before that.
+        [event(3, "u_test_middle", "signed_up", -48, 2)],
+        # Another late event: as u_test_last even earlier.
+        [event(4, "u_test_last", "signed_up", -60, 3)],
+    ]
+    raw_dir = tmp_path / "raw"
+    extra: list[tuple] = []
+    for index, batch in enumerate(batches):
+        extra += batch
+        _write_raw_with_events(source, raw_dir, extra)
+        skip_funnel = ["--exclude", "int_funnel_person_steps+"] if index == 1 else []
+        _dbt_run(tmp_path, raw_dir, *skip_funnel)
+
+    incremental = tmp_path / "warehouse.duckdb"
+    full_dir = tmp_path / "full"
+    full_dir.mkdir()
+    _dbt_run(full_dir, raw_dir, "--full-refresh")
+    assert (
+        _differences(full_dir / "warehouse.duckdb", incremental, ignore=BOOKKEEPING_COLUMNS) == {}
+    )
+    stitch = _fetch_all(
+        incremental,
+        "select user_id, replaced_user_id, replaced_batch_loaded_at is not null "
+        f"from intermediate.int_anonymous_ids_stitched where anonymous_id = '{device}'",
+    )
+    # The last run replaced the middle user, whose stitch the run the funnel missed stored ...
+    assert stitch == [("u_test_last", "u_test_middle", True)], stitch
+    # ... so the funnel recomputed every person in the last run.
+    funnel_loads = _fetch_all(
+        incremental,
+        "select count(distinct batch_loaded_at) from intermediate.int_funnel_person_steps",
+    )
+    assert funnel_loads == [(1,)], funnel_loads
+    first_steps = _fetch_all(
+        incremental,
+        "select step_name, reached_at from intermediate.int_funnel_person_steps "
+        "where person_id = 'u_test_first' order by step_number",
+    )
+    # Without the page view of the device, now u_test_last's, u_test_first reaches no step.
+    assert first_steps == [], first_steps

@@ -3,7 +3,8 @@
     the persons whose steps may have changed since its last run (kpikit.funnel_persons_touched:
     a new, late or re-stitched step event, or an anonymous_id stitched away from them). The
     pre-hook first deletes those persons' stored steps, so a person with no step left is removed.
-    Every other person's steps depend only on their own events and stay as they are.
+    Every other person's steps depend only on their own events and stay as they are. A run that
+    finds it missed a stitch change (kpikit.funnel_stitch_change_missed) recomputes everyone.
 -#}
 {{ config(
     materialized='incremental',
@@ -28,12 +29,19 @@ events_identified as (
 ),
 
 {% if is_incremental() -%}
+    {%- set last_loaded_at = kpikit.last_batch_loaded_at() %}
     {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
     persons_touched as (
         {{ kpikit.funnel_persons_touched(
             events_identified_relation,
             anonymous_ids_stitched_relation,
-            kpikit.last_batch_loaded_at()
+            last_loaded_at
+        ) | indent(8) }}
+    ),
+
+    stitch_change_missed as (
+        {{ kpikit.funnel_stitch_change_missed(
+            anonymous_ids_stitched_relation, last_loaded_at
         ) | indent(8) }}
     ),
 
@@ -47,12 +55,20 @@ step_events as (
         events_identified.occurred_at
     from events_identified
     {% if is_incremental() -%}
-        inner join persons_touched
+        left join persons_touched
             on
                 events_identified.person_type = persons_touched.person_type
                 and events_identified.person_id = persons_touched.person_id
+        cross join stitch_change_missed
     {% endif -%}
-    where {{ kpikit.is_in_list('events_identified.event_name', steps, 'conversion_steps') }}
+    where
+        {{ kpikit.is_in_list('events_identified.event_name', steps, 'conversion_steps') }}
+        {%- if is_incremental() %}
+            and (
+                persons_touched.person_id is not null
+                or stitch_change_missed.stitch_change_missed
+            )
+        {%- endif %}
 ),
 
 {% for step in steps %}
