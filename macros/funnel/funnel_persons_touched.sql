@@ -36,13 +36,17 @@
 {%- endmacro %}
 
 {#-
-    One row, one column (stitch_change_missed): whether a stitch changed twice since
-    `last_loaded_at`, the funnel's last run. That happens when int_funnel_person_steps failed or
-    was not selected in a run that changed an anonymous_id's stitch, and a later run changed it
-    again: the stitch stored then names only the user of the middle change as replaced, not the
-    user the funnel's stored steps still give the anonymous_id's events to. The run then
-    recomputes every person (rare: it needs a missed run and two late identifications of one
-    device). `anonymous_ids_stitched` is a relation or CTE name.
+    One row, one column (stitch_change_missed): whether a stitch written since `last_loaded_at`
+    (the funnel's load mark: its last run that appended rows) replaced a stitch also written
+    since then. That happens when int_funnel_person_steps failed or was not selected in a run
+    that changed an anonymous_id's stitch, and a later run changed it again: the stitch stored
+    then names only the user of the middle change as replaced, not the user the funnel's stored
+    steps still give the anonymous_id's events to. The run then recomputes every person. The
+    test is wider than that case, never narrower: it also fires when the first of the two
+    stitches replaced no user, or when the funnel ran but appended nothing (its mark lags);
+    those runs recompute everyone for nothing, which costs time, not exactness. Rare either way:
+    it needs a missed or empty funnel run and a device identified in two different runs.
+    `anonymous_ids_stitched` is a relation or CTE name.
 -#}
 {% macro funnel_stitch_change_missed(anonymous_ids_stitched, last_loaded_at) -%}
     select count(*) > 0 as stitch_change_missed
