@@ -560,6 +560,8 @@ def test_incremental_runs_match_a_full_refresh(
     assert len(first_batch) == 1, f"the first run wrote batches {first_batch}"
     rebuilt = []
     for name in incremental_models:
+        if name == "intermediate.int_mart_load_marks":
+            continue  # the marts' load marks: every run replaces them, by design
         table = incremental[name]
         if "batch_loaded_at" in table.columns:
             column = table.columns.index("batch_loaded_at")

@@ -1,0 +1,69 @@
+{#-
+    Incremental marts without bookkeeping columns. A public mart's contract has no room for a
+    load mark, so a mart maintained incrementally keeps its mark in int_mart_load_marks (one row
+    per mart: the start of the run that last built it), written by the mart's post-hook in its
+    own transaction. The next run reads the upstream rows loaded since that mark
+    (last_mart_load), after its pre-hook deleted the stored rows whose upstream row changed or
+    disappeared since (delete_mart_rows_changed_upstream). A mart without a mark (first build,
+    marks lost, an upgrade from a table) starts from 1900-01-01: every row is rebuilt.
+-#}
+
+{#- The mark's key: the model's unique_id (a new version of a mart is another table); in a
+    unit test, that of the model under test. -#}
+{% macro mart_load_mark_key() -%}
+    '{{ model.tested_node_unique_id or model.unique_id }}'
+{%- endmacro %}
+
+{#-
+    This mart's load mark, as a timestamp literal read when the model runs (1900-01-01 when it
+    has none). `load_marks` is ref('int_mart_load_marks'); in a unit test it is the fixture's
+    name and the mark stays a scalar subquery over it. Only for `{% if is_incremental() %}`.
+-#}
+{% macro last_mart_load(load_marks) -%}
+    {%- set none_loaded = kpikit.timestamp_literal('1900-01-01 00:00:00') -%}
+    {%- set query -%}
+        select cast(max(batch_loaded_at) as {{ dbt.type_string() }}) from {{ load_marks }}
+        where model_name = {{ kpikit.mart_load_mark_key() }}
+    {%- endset -%}
+    {%- if this is string -%}
+        {{ return(
+            '(select coalesce(max(batch_loaded_at), ' ~ none_loaded ~ ') from ' ~ load_marks
+            ~ ' where model_name = ' ~ kpikit.mart_load_mark_key() ~ ')'
+        ) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(none_loaded) }}
+    {%- endif -%}
+    {%- set value = run_query(query).columns[0].values()[0] -%}
+    {{ return(none_loaded if value is none else kpikit.timestamp_literal(value)) }}
+{%- endmacro %}
+
+{#-
+    Pre-hook of an incremental mart whose rows are its upstream's rows, one for one, by
+    `key_columns`: deletes the stored rows whose upstream row was loaded after the mart's mark
+    (changed) or is gone (removed upstream), in the mart's transaction, before the run appends
+    the upstream rows loaded since the mark. Nothing on a full build.
+-#}
+{% macro delete_mart_rows_changed_upstream(upstream, key_columns) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as stored_rows
+        where not exists (
+            select 1
+            from {{ upstream }} as upstream_rows
+            where
+                {%- for column in key_columns %}
+                upstream_rows.{{ column }} = stored_rows.{{ column }} and
+                {%- endfor %}
+                upstream_rows.batch_loaded_at
+                <= {{ kpikit.last_mart_load(ref('int_mart_load_marks')) }}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hooks of an incremental mart: its new load mark, in its own transaction. -#}
+{% macro record_mart_load() -%}
+    {%- set load_marks = ref('int_mart_load_marks') -%}
+    delete from {{ load_marks }} where model_name = {{ kpikit.mart_load_mark_key() }};
+    insert into {{ load_marks }} (model_name, batch_loaded_at)
+    values ({{ kpikit.mart_load_mark_key() }}, {{ kpikit.batch_loaded_at() }})
+{%- endmacro %}
