@@ -57,6 +57,25 @@
 {%- endmacro %}
 
 {#-
+    funnel_stitch_change_missed read when the model runs: true or false, so the run reads the
+    events of the touched persons only (an inner join, which reads nothing when no person is
+    touched) or recomputes everyone. None in a unit test (`this` is a fixture), where the model
+    keeps the test in SQL.
+-#}
+{% macro funnel_recomputes_everyone(anonymous_ids_stitched, last_loaded_at) -%}
+    {%- if this is string -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set missed = run_query(
+        kpikit.funnel_stitch_change_missed(anonymous_ids_stitched, last_loaded_at)
+    ).columns[0].values()[0] -%}
+    {{ return(missed) }}
+{%- endmacro %}
+
+{#-
     Pre-hook of int_funnel_person_steps on an incremental run: deletes the stored steps of every
     person the run recomputes (funnel_persons_touched), in the model's transaction, before the
     run appends their new steps. A person left with no step (an anonymous visitor now stitched to
@@ -68,8 +87,10 @@
     {%- if is_incremental() -%}
         {%- set last_loaded_at = kpikit.last_batch_loaded_at() -%}
         delete from {{ this }} as stored_steps
-        where
-            exists (
+        {%- if not kpikit.funnel_recomputes_everyone(
+            ref('int_anonymous_ids_stitched'), last_loaded_at
+        ) %}
+            where exists (
                 select 1
                 from (
                     {{ kpikit.funnel_persons_touched(
@@ -82,10 +103,6 @@
                     persons_touched.person_type = stored_steps.person_type
                     and persons_touched.person_id = stored_steps.person_id
             )
-            or (
-                {{ kpikit.funnel_stitch_change_missed(
-                    ref('int_anonymous_ids_stitched'), last_loaded_at
-                ) | indent(16) }}
-            )
+        {%- endif %}
     {%- endif -%}
 {%- endmacro %}

@@ -30,20 +30,28 @@ events_identified as (
 
 {% if is_incremental() -%}
     {%- set last_loaded_at = kpikit.last_batch_loaded_at() %}
-    {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
-    persons_touched as (
-        {{ kpikit.funnel_persons_touched(
-            events_identified_relation,
-            anonymous_ids_stitched_relation,
-            last_loaded_at
-        ) | indent(8) }}
-    ),
+    {#- True or false when the model runs; none in a unit test, where the SQL decides. #}
+    {%- set recomputes_everyone = kpikit.funnel_recomputes_everyone(
+        anonymous_ids_stitched_relation, last_loaded_at
+    ) %}
+    {%- if not recomputes_everyone %}
+        {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
+        persons_touched as (
+            {{ kpikit.funnel_persons_touched(
+                events_identified_relation,
+                anonymous_ids_stitched_relation,
+                last_loaded_at
+            ) | indent(12) }}
+        ),
+    {%- endif %}
+    {%- if recomputes_everyone is none %}
 
-    stitch_change_missed as (
-        {{ kpikit.funnel_stitch_change_missed(
-            anonymous_ids_stitched_relation, last_loaded_at
-        ) | indent(8) }}
-    ),
+        stitch_change_missed as (
+            {{ kpikit.funnel_stitch_change_missed(
+                anonymous_ids_stitched_relation, last_loaded_at
+            ) | indent(12) }}
+        ),
+    {%- endif %}
 
 {% endif -%}
 
@@ -54,21 +62,28 @@ step_events as (
         events_identified.event_name,
         events_identified.occurred_at
     from events_identified
-    {% if is_incremental() -%}
+    {% if is_incremental() and recomputes_everyone is none -%}
         left join persons_touched
             on
                 events_identified.person_type = persons_touched.person_type
                 and events_identified.person_id = persons_touched.person_id
         cross join stitch_change_missed
+    {% elif is_incremental() and not recomputes_everyone -%}
+        {#- An inner join: with no person touched, the events are not even read. #}
+        inner join persons_touched
+            on
+                events_identified.person_type = persons_touched.person_type
+                and events_identified.person_id = persons_touched.person_id
     {% endif -%}
     where
-        {{ kpikit.is_in_list('events_identified.event_name', steps, 'conversion_steps') }}
-        {%- if is_incremental() %}
-            and (
+        {% if is_incremental() and recomputes_everyone is none -%}
+            (
                 persons_touched.person_id is not null
                 or stitch_change_missed.stitch_change_missed
             )
-        {%- endif %}
+            and
+        {% endif -%}
+        {{ kpikit.is_in_list('events_identified.event_name', steps, 'conversion_steps') }}
 ),
 
 {% for step in steps %}
