@@ -42,10 +42,11 @@
     Pre-hook of an incremental mart whose rows are its upstream's rows, one for one, by
     `key_columns`: deletes the stored rows whose upstream row was loaded after the mart's mark
     (changed) or is gone (removed upstream), in the mart's transaction, before the run appends
-    the upstream rows loaded since the mark. Nothing on a full build.
+    the upstream rows loaded since the mark. Nothing on a full build, nor under --empty (every
+    upstream then reads as empty, which would delete every stored row).
 -#}
 {% macro delete_mart_rows_changed_upstream(upstream, key_columns) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and not flags.EMPTY -%}
         delete from {{ this }} as stored_rows
         where not exists (
             select 1
@@ -60,10 +61,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hooks of an incremental mart: its new load mark, in its own transaction. -#}
+{#- Post-hook of an incremental mart: its new load mark, in its own transaction. Nothing under
+    --empty, which copies no row (and renders ref() as an empty query, not a table). -#}
 {% macro record_mart_load() -%}
-    {%- set load_marks = ref('int_mart_load_marks') -%}
-    delete from {{ load_marks }} where model_name = {{ kpikit.mart_load_mark_key() }};
-    insert into {{ load_marks }} (model_name, batch_loaded_at)
-    values ({{ kpikit.mart_load_mark_key() }}, {{ kpikit.batch_loaded_at() }})
+    {%- if not flags.EMPTY -%}
+        {%- set load_marks = ref('int_mart_load_marks') -%}
+        delete from {{ load_marks }} where model_name = {{ kpikit.mart_load_mark_key() }};
+        insert into {{ load_marks }} (model_name, batch_loaded_at)
+        values ({{ kpikit.mart_load_mark_key() }}, {{ kpikit.batch_loaded_at() }})
+    {%- endif -%}
 {%- endmacro %}
