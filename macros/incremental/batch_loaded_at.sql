@@ -13,7 +13,7 @@
     runs, so the warehouse sees a constant it can prune with. Only for `{% if is_incremental() %}`.
 -#}
 {% macro last_batch_loaded_at() -%}
-    {{ return(kpikit.scalar_timestamp_of_this('max(batch_loaded_at)')) }}
+    {{ return(kpikit.scalar_timestamp_of(this, 'max(batch_loaded_at)')) }}
 {%- endmacro %}
 
 {#-
@@ -24,31 +24,34 @@
     lookback are still picked up. Only for `{% if is_incremental() %}`.
 -#}
 {% macro received_since(received_at_column='received_at') -%}
-    {{ return(kpikit.scalar_timestamp_of_this(dbt.dateadd(
+    {{ return(kpikit.scalar_timestamp_of(this, dbt.dateadd(
         'day', -1 * var('incremental_lookback_days'), 'max(' ~ received_at_column ~ ')'
     ))) }}
 {%- endmacro %}
 
 {#-
-    A timestamp aggregate over {{ this }} (1900-01-01 when it is null), read when the model runs
-    and returned as a literal. In a unit test `this` is the test's fixture (a CTE name, not a
-    relation), so the aggregate stays a scalar subquery there.
+    A timestamp aggregate over `relation` (1900-01-01 when it is null), of the rows meeting
+    `condition` if given, read when the model runs and returned as a literal. In a unit test
+    `this` is the test's fixture (a CTE name, not a relation), and so is every input: the
+    aggregate stays a scalar subquery there.
 -#}
-{% macro scalar_timestamp_of_this(aggregate) -%}
+{% macro scalar_timestamp_of(relation, aggregate, condition=none) -%}
+    {%- set none_loaded = kpikit.timestamp_literal('1900-01-01 00:00:00') -%}
+    {%- set where = ' where ' ~ condition if condition is not none else '' -%}
     {%- if this is string -%}
         {{ return(
-            '(select coalesce(' ~ aggregate ~ ', ' ~ kpikit.timestamp_literal('1900-01-01 00:00:00')
-            ~ ') from ' ~ this ~ ')'
+            '(select coalesce(' ~ aggregate ~ ', ' ~ none_loaded ~ ') from ' ~ relation ~ where
+            ~ ')'
         ) }}
     {%- endif -%}
     {%- if not execute -%}
-        {{ return(kpikit.timestamp_literal('1900-01-01 00:00:00')) }}
+        {{ return(none_loaded) }}
     {%- endif -%}
     {%- set query -%}
-        select cast({{ aggregate }} as {{ dbt.type_string() }}) from {{ this }}
+        select cast({{ aggregate }} as {{ dbt.type_string() }}) from {{ relation }}{{ where }}
     {%- endset -%}
     {%- set value = run_query(query).columns[0].values()[0] -%}
-    {{ return(kpikit.timestamp_literal(value if value is not none else '1900-01-01 00:00:00')) }}
+    {{ return(none_loaded if value is none else kpikit.timestamp_literal(value)) }}
 {%- endmacro %}
 
 {% macro timestamp_literal(text) -%}

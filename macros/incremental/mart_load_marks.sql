@@ -20,22 +20,9 @@
     name and the mark stays a scalar subquery over it. Only for `{% if is_incremental() %}`.
 -#}
 {% macro last_mart_load(load_marks) -%}
-    {%- set none_loaded = kpikit.timestamp_literal('1900-01-01 00:00:00') -%}
-    {%- set query -%}
-        select cast(max(batch_loaded_at) as {{ dbt.type_string() }}) from {{ load_marks }}
-        where model_name = {{ kpikit.mart_load_mark_key() }}
-    {%- endset -%}
-    {%- if this is string -%}
-        {{ return(
-            '(select coalesce(max(batch_loaded_at), ' ~ none_loaded ~ ') from ' ~ load_marks
-            ~ ' where model_name = ' ~ kpikit.mart_load_mark_key() ~ ')'
-        ) }}
-    {%- endif -%}
-    {%- if not execute -%}
-        {{ return(none_loaded) }}
-    {%- endif -%}
-    {%- set value = run_query(query).columns[0].values()[0] -%}
-    {{ return(none_loaded if value is none else kpikit.timestamp_literal(value)) }}
+    {{ return(kpikit.scalar_timestamp_of(
+        load_marks, 'max(batch_loaded_at)', 'model_name = ' ~ kpikit.mart_load_mark_key()
+    )) }}
 {%- endmacro %}
 
 {#-
