@@ -1,12 +1,14 @@
 {#-
     Incremental (delete+insert on activity_day): a run recomputes, from all their events, the
     whole days that hold an event resolved since this model's last run (new, late or re-stitched
-    events), so a day's rows are always those of a full rebuild.
+    events), so a day's rows are always those of a full rebuild. The delete is bounded by the
+    key itself (strategy `delete_insert_bounded`), so DuckDB skips the row groups of older days.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='activity_day',
-    incremental_strategy='delete+insert',
+    incremental_strategy='delete_insert_bounded',
+    delete_bound_column='activity_day',
     on_schema_change='fail',
 ) }}
 
