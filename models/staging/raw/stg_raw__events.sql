@@ -5,9 +5,11 @@
     `incremental_lookback_days` of the latest received day), lets their valid copies compete
     with the stored copy of the same event_id, and writes only the events whose winning copy is
     new. A copy that arrives in a later batch therefore never counts twice, and a run with no
-    new rows reads and writes nothing. A full build is not sorted by received_at: the first runs
-    after it scan every row group of it for the re-read days (about 0.5 s at 10M events), but a
-    sort costs the full build 3 s and 0.9 GiB more, and daily runs append in load order anyway.
+    new rows reads and writes nothing. A full build is sorted by received_at, as daily runs
+    append: every later run then skips the row groups received before its re-read window (at
+    10M events the sort costs the full build 2.5 s and 0.9 GiB once, and saves each daily run
+    about 0.4 s here; without it the full build's row groups all span the whole history and
+    are read by every run, for as long as they stay).
     The delete of replaced rows is bounded by received_at (strategy `delete_insert_bounded`): a
     new copy only replaces a stored copy received at the same time or later, never earlier.
 -#}
@@ -178,3 +180,6 @@ events_used as (
 )
 
 select * from events_used
+{% if not is_incremental() -%}
+    order by received_at
+{%- endif %}
