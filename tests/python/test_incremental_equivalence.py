@@ -57,6 +57,7 @@ INCREMENTAL_TABLES = (
     ("intermediate", "int_events_identified"),
     ("intermediate", "int_task_events_filtered"),
     ("intermediate", "int_activation_events"),
+    ("intermediate", "int_feature_user_months"),
     ("intermediate", "int_funnel_person_steps"),
     ("marts", "fct_user_days"),
     ("marts", "fct_task_attempts"),

@@ -1,8 +1,8 @@
 {#-
     Incremental (delete+insert on event_id): a run resolves the events staged since this model's
     last run, and again every earlier anonymous event whose anonymous_id was stitched (or
-    re-stitched) in this run, so a late identification reaches the visitor's past events.
-    A full build is sorted by event_day, as daily runs roughly append: the models that re-read
+    re-stitched) in this run, so a late identification reaches the visitor's past events. On DuckDB
+    a full build is sorted by event_day, as daily runs roughly append: the models that re-read
     the days a run touched (fct_user_days) then skip the row groups of the other days.
 -#}
 {{ config(
@@ -83,6 +83,4 @@ events_with_person as (
 )
 
 select * from events_with_person
-{% if not is_incremental() -%}
-    order by event_day
-{%- endif %}
+{{- kpikit.order_full_build_by('event_day') }}

@@ -1,7 +1,11 @@
+{#-
+    Rebuilt every run, from int_feature_user_months (kept incrementally by month), not from a
+    scan of every event.
+-#}
 with
 
-events_identified as (
-    select * from {{ ref('int_events_identified') }}
+feature_user_months as (
+    select * from {{ ref('int_feature_user_months') }}
 ),
 
 user_days as (
@@ -17,15 +21,6 @@ user_months as (
         user_id,
         activity_month
     from user_days
-),
-
-feature_user_months as (
-    select distinct
-        resolved_user_id as user_id,
-        feature,
-        {{ kpikit.month_start('event_day') }} as activity_month
-    from events_identified
-    where resolved_user_id is not null and feature is not null
 ),
 
 feature_adopters as (

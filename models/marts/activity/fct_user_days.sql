@@ -1,14 +1,13 @@
 {#-
     Incremental (delete+insert on activity_day): a run recomputes, from all their events, the
     whole days that hold an event resolved since this model's last run (new, late or re-stitched
-    events), so a day's rows are always those of a full rebuild. The delete is bounded by the
-    key itself (strategy `delete_insert_bounded`), so DuckDB skips the row groups of older days.
+    events), so a day's rows are always those of a full rebuild. On DuckDB a full build is
+    sorted by activity_day, so the delete of the touched days skips the row groups of the others.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='activity_day',
-    incremental_strategy='delete_insert_bounded',
-    delete_bound_column='activity_day',
+    incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
 
@@ -64,3 +63,4 @@ final as (
 )
 
 select * from final
+{{- kpikit.order_full_build_by('activity_day') }}
