@@ -60,6 +60,7 @@ INCREMENTAL_TABLES = (
     ("intermediate", "int_feature_user_months"),
     ("intermediate", "int_funnel_person_steps"),
     ("marts", "fct_user_days"),
+    ("marts", "fct_active_users_daily"),
     ("marts", "fct_task_attempts"),
     ("marts", "fct_funnel_person_steps"),
 )
@@ -286,6 +287,12 @@ def test_incremental_batches_equal_full_refresh(
             r"where batch_loaded_at > cast\('([^']+)' as timestamp\)", (compiled / mart).read_text()
         )
         assert mark is not None and not mark.group(1).startswith("1900"), mart
+    # fct_active_users_daily rewrote only the days from the first one whose user-days changed.
+    recompute_from = re.search(
+        r"where series_days\.date_day >= cast\(cast\('([^']+)' as timestamp\) as date\)",
+        (compiled / "activity" / "fct_active_users_daily.sql").read_text(),
+    )
+    assert recompute_from is not None and recompute_from.group(1) > "2000", recompute_from
 
     # A run with no new data changes no data, and no load mark but the marts' (below).
     before = tmp_path / "before_rerun.duckdb"

@@ -1,0 +1,50 @@
+{#-
+    The first day whose row an incremental run of fct_active_users_daily rewrites, as a
+    timestamp literal read when the model runs (both the pre-hook's delete and the model use
+    this value, read before the delete): the earliest of
+    - the first day with a user-day loaded since the mart's load mark (a changed day changes
+      its dau and the trailing windows of the days after it);
+    - the day after the last stored row (the as-of date moved on);
+    - the day after the as-of date (rows past it, if it ever moved back, are deleted).
+    In a unit test it stays a scalar subquery over the fixtures. `user_days`, `as_of_date` and
+    `load_marks` are ref('fct_user_days'), ref('int_as_of_date'), ref('int_mart_load_marks').
+-#}
+{% macro active_users_recompute_from(user_days, as_of_date, load_marks) -%}
+    {%- set day_after_as_of = dbt.dateadd('day', 1, 'bounds.as_of_date') -%}
+    {%- set bounds -%}
+        (
+            select
+                (
+                    select min(changed_days.activity_day)
+                    from {{ user_days }} as changed_days
+                    where changed_days.batch_loaded_at > {{ kpikit.last_mart_load(load_marks) }}
+                ) as first_day_changed,
+                (select max(stored_rows.date_day) from {{ this }} as stored_rows)
+                    as last_day_stored,
+                (select as_of_dates.as_of_date from {{ as_of_date }} as as_of_dates)
+                    as as_of_date
+        ) as bounds
+    {%- endset -%}
+    {%- set first_day -%}
+        least(
+            coalesce(bounds.first_day_changed, {{ day_after_as_of }}),
+            coalesce({{ dbt.dateadd('day', 1, 'bounds.last_day_stored') }}, {{ day_after_as_of }}),
+            {{ day_after_as_of }}
+        )
+    {%- endset -%}
+    {{ return(kpikit.scalar_timestamp_of(bounds, first_day)) }}
+{%- endmacro %}
+
+{#-
+    Pre-hook of fct_active_users_daily on an incremental run: deletes its rows from the first day
+    the run rewrites on (active_users_recompute_from), in the mart's transaction. Nothing on a
+    full build, nor under --empty.
+-#}
+{% macro delete_active_users_daily_rewritten() -%}
+    {%- if is_incremental() and not flags.EMPTY -%}
+        delete from {{ this }}
+        where date_day >= cast({{ kpikit.active_users_recompute_from(
+            ref('fct_user_days'), ref('int_as_of_date'), ref('int_mart_load_marks')
+        ) }} as date)
+    {%- endif -%}
+{%- endmacro %}
