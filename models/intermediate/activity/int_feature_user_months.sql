@@ -22,14 +22,20 @@ events_identified as (
 ),
 
 {% if is_incremental() -%}
+    {%- set touched = 'batch_loaded_at > ' ~ kpikit.last_batch_loaded_at()
+        ~ ' and resolved_user_id is not null and feature is not null' %}
+    {#- The first day of the first month touched, a constant read when the model runs (the
+        warehouse skips the row groups before it; 9999-12-31 when none is touched). #}
+    {%- set first_day_touched = kpikit.scalar_timestamp_of(
+        events_identified_relation,
+        'coalesce(min(event_day), ' ~ kpikit.timestamp_literal('9999-12-31 00:00:00') ~ ')',
+        touched,
+    ) %}
     {#- From the relation, not the CTE: a CTE read twice would be materialized whole. #}
     months_touched as (
         select distinct {{ kpikit.month_start('event_day') }} as activity_month
         from {{ events_identified_relation }}
-        where
-            batch_loaded_at > {{ kpikit.last_batch_loaded_at() }}
-            and resolved_user_id is not null
-            and feature is not null
+        where {{ touched }}
     ),
 
 {% endif -%}
@@ -44,8 +50,7 @@ feature_user_months as (
         resolved_user_id is not null
         and feature is not null
         {% if is_incremental() -%}
-            {#- The range lets the warehouse skip the row groups of earlier days. #}
-            and event_day >= (select min(months_touched.activity_month) from months_touched)
+            and event_day >= {{ kpikit.month_start(first_day_touched) }}
             and {{ kpikit.month_start('event_day') }} in (
                 select months_touched.activity_month from months_touched
             )
