@@ -6,7 +6,8 @@
       its dau and the trailing windows of the days after it);
     - the day after the last stored row (the as-of date moved on);
     - the day after the as-of date (rows past it, if it ever moved back, are deleted).
-    In a unit test it stays a scalar subquery over the fixtures. `user_days`, `as_of_date` and
+    The mark is that of the mart's mau_window_days: with another value there is none, and every
+    row is rewritten. In a unit test it stays a scalar subquery over the fixtures. `user_days`, `as_of_date` and
     `load_marks` are ref('fct_user_days'), ref('int_as_of_date'), ref('int_mart_load_marks').
 -#}
 {% macro active_users_recompute_from(user_days, as_of_date, load_marks) -%}
@@ -17,7 +18,8 @@
                 (
                     select min(changed_days.activity_day)
                     from {{ user_days }} as changed_days
-                    where changed_days.batch_loaded_at > {{ kpikit.last_mart_load(load_marks) }}
+                    where changed_days.batch_loaded_at
+                        > {{ kpikit.last_mart_load(load_marks, ['mau_window_days']) }}
                 ) as first_day_changed,
                 (select max(stored_rows.date_day) from {{ this }} as stored_rows)
                     as last_day_stored,

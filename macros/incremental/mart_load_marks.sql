@@ -8,10 +8,16 @@
     marks lost, an upgrade from a table) starts from 1900-01-01: every row is rebuilt.
 -#}
 
-{#- The mark's key: the model's unique_id (a new version of a mart is another table); in a
-    unit test, that of the model under test. -#}
-{% macro mart_load_mark_key() -%}
-    '{{ model.tested_node_unique_id or model.unique_id }}'
+{#- The mark's key: the model's unique_id (a new version of a mart is another table; in a
+    unit test, that of the model under test), followed by the vars `settings` the mart's own
+    rows depend on, with their values: a run with other values finds no mark, and rebuilds
+    every row instead of mixing two definitions. -#}
+{% macro mart_load_mark_key(settings=[]) -%}
+    {%- set key = model.tested_node_unique_id or model.unique_id -%}
+    {%- if settings -%}
+        {%- set key = key ~ ' (' ~ kpikit.settings_fingerprint(settings) ~ ')' -%}
+    {%- endif -%}
+    '{{ key | replace("'", "''") }}'
 {%- endmacro %}
 
 {#-
@@ -19,9 +25,9 @@
     has none). `load_marks` is ref('int_mart_load_marks'); in a unit test it is the fixture's
     name and the mark stays a scalar subquery over it. Only for `{% if is_incremental() %}`.
 -#}
-{% macro last_mart_load(load_marks) -%}
+{% macro last_mart_load(load_marks, settings=[]) -%}
     {{ return(kpikit.scalar_timestamp_of(
-        load_marks, 'max(batch_loaded_at)', 'model_name = ' ~ kpikit.mart_load_mark_key()
+        load_marks, 'max(batch_loaded_at)', 'model_name = ' ~ kpikit.mart_load_mark_key(settings)
     )) }}
 {%- endmacro %}
 
@@ -50,11 +56,12 @@
 
 {#- Post-hook of an incremental mart: its new load mark, in its own transaction. Nothing under
     --empty, which copies no row (and renders ref() as an empty query, not a table). -#}
-{% macro record_mart_load() -%}
+{% macro record_mart_load(settings=[]) -%}
     {%- if not flags.EMPTY -%}
         {%- set load_marks = ref('int_mart_load_marks') -%}
-        delete from {{ load_marks }} where model_name = {{ kpikit.mart_load_mark_key() }};
+        {%- set key = kpikit.mart_load_mark_key(settings) -%}
+        delete from {{ load_marks }} where model_name = {{ key }};
         insert into {{ load_marks }} (model_name, batch_loaded_at)
-        values ({{ kpikit.mart_load_mark_key() }}, {{ kpikit.batch_loaded_at() }})
+        values ({{ key }}, {{ kpikit.batch_loaded_at() }})
     {%- endif -%}
 {%- endmacro %}

@@ -5,11 +5,7 @@
     says to rebuild with --full-refresh, instead of mixing rows of two definitions.
 -#}
 {% macro settings_fingerprint_column(var_names) -%}
-    {%- set parts = [] -%}
-    {%- for name in var_names -%}
-        {%- do parts.append(name ~ '=' ~ tojson(var(name))) -%}
-    {%- endfor -%}
-    {%- set fingerprint = parts | join('; ') -%}
+    {%- set fingerprint = kpikit.settings_fingerprint(var_names) -%}
     {%- if execute and is_incremental() and this is not string -%}
         {%- set stored = run_query(
             'select distinct built_with_settings from ' ~ this
@@ -23,4 +19,13 @@
         {%- endfor -%}
     {%- endif -%}
     cast('{{ fingerprint | replace("'", "''") }}' as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- The vars `var_names` with their values, as text: "kpi_timezone=\"UTC\"; mau_window_days=28". -#}
+{% macro settings_fingerprint(var_names) -%}
+    {%- set parts = [] -%}
+    {%- for name in var_names -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name))) -%}
+    {%- endfor -%}
+    {{ return(parts | join('; ')) }}
 {%- endmacro %}

@@ -4,14 +4,16 @@
     with a user-day loaded since the mart's load mark, or the day after its last row), after
     the pre-hook deleted them. Those rows are computed from the user-days of the trailing window
     before that day on, so a daily run reads a few weeks of user-days, not all of them. A day
-    before it keeps its row: its dau and windows depend only on user-days up to that day.
+    before it keeps its row: its dau and windows depend only on user-days up to that day. The
+    load mark is kept per value of var mau_window_days, so a run with another value finds no
+    mark and rewrites every row.
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ kpikit.delete_active_users_daily_rewritten() }}",
-    post_hook="{{ kpikit.record_mart_load() }}",
+    post_hook="{{ kpikit.record_mart_load(['mau_window_days']) }}",
 ) }}
 
 {#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
