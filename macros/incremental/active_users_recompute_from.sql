@@ -1,10 +1,12 @@
 {#-
     The first day whose row an incremental run of fct_active_users_daily rewrites, as a
-    timestamp literal read when the model runs (both the pre-hook's delete and the model use
-    this value, read before the delete): the earliest of
+    timestamp literal read when the model runs. The pre-hook's delete and the model each read
+    it, both before the delete runs (dbt compiles the model, then runs its hooks), so both
+    get the same day. The earliest of
     - the first day with a user-day loaded since the mart's load mark (a changed day changes
       its dau and the trailing windows of the days after it);
-    - the day after the last stored row (the as-of date moved on);
+    - the day after the last stored row (the as-of date moved on); 1900-01-01 when the table
+      is empty (every row is written);
     - the day after the as-of date (rows past it, if it ever moved back, are deleted).
     The mark is that of the mart's mau_window_days: with another value there is none, and every
     row is rewritten. In a unit test it stays a scalar subquery over the fixtures. `user_days`, `as_of_date` and
@@ -30,7 +32,10 @@
     {%- set first_day -%}
         least(
             coalesce(bounds.first_day_changed, {{ day_after_as_of }}),
-            coalesce({{ dbt.dateadd('day', 1, 'bounds.last_day_stored') }}, {{ day_after_as_of }}),
+            coalesce(
+                {{ dbt.dateadd('day', 1, 'bounds.last_day_stored') }},
+                {{ kpikit.timestamp_literal('1900-01-01 00:00:00') }}
+            ),
             {{ day_after_as_of }}
         )
     {%- endset -%}

@@ -54,14 +54,21 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of an incremental mart: its new load mark, in its own transaction. Nothing under
-    --empty, which copies no row (and renders ref() as an empty query, not a table). -#}
+{#- Post-hook of an incremental mart: its new load mark, in its own transaction, replacing
+    every earlier mark of the mart. Nothing under --empty, which copies no row (and renders
+    ref() as an empty query, not a table). -#}
 {% macro record_mart_load(settings=[]) -%}
     {%- if not flags.EMPTY -%}
         {%- set load_marks = ref('int_mart_load_marks') -%}
-        {%- set key = kpikit.mart_load_mark_key(settings) -%}
-        delete from {{ load_marks }} where model_name = {{ key }};
+        {%- set model_id = model.unique_id -%}
+        {#- Every mark of the mart goes, whatever settings it was kept for: a mark left for
+            other values would be found again, and trusted, if those values came back. Not
+            `like`, whose `_` matches any character. -#}
+        delete from {{ load_marks }}
+        where
+            model_name = '{{ model_id }}'
+            or substr(model_name, 1, {{ model_id | length + 2 }}) = '{{ model_id }} (';
         insert into {{ load_marks }} (model_name, batch_loaded_at)
-        values ({{ key }}, {{ kpikit.batch_loaded_at() }})
+        values ({{ kpikit.mart_load_mark_key(settings) }}, {{ kpikit.batch_loaded_at() }})
     {%- endif -%}
 {%- endmacro %}

@@ -359,6 +359,21 @@ def test_changed_definition_needs_full_refresh(
     _dbt_run(tmp_path, source, "--full-refresh", variables=paris)
 
 
+def test_active_users_follow_a_changed_window(
+    tmp_path: Path, generated_raw: Callable[[int], Path], full_build: Path
+) -> None:
+    """fct_active_users_daily is incremental but has no settings column: its load mark is kept
+    per mau_window_days. A run with another window rewrites every row; a run back with the
+    first window must not trust the mark it had left for it, or the rows would mix windows."""
+    source = generated_raw(SEED)
+    _dbt_run(tmp_path, source)
+    _dbt_run(tmp_path, source, variables={"mau_window_days": 8})
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert "marts.fct_active_users_daily" in _differences(full_build, warehouse, ignore=set())
+    _dbt_run(tmp_path, source)
+    assert _differences(full_build, warehouse, ignore=BOOKKEEPING_COLUMNS) == {}
+
+
 def _write_raw_with_events(source: Path, out: Path, extra_events: list[tuple]) -> None:
     """`source`'s raw tables in `out`, with `extra_events` appended to the events."""
     out.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,8 @@
     whole months that hold a feature event of a user resolved since this model's last run (new,
     late or re-stitched), so a month's rows are always those of a full rebuild. A re-stitched
     event keeps its feature and gets a user, so its month is recomputed and has rows; an event's
-    user is only ever resolved, never unresolved. int_events_identified is sorted by event_day,
-    so the re-read of a month skips the row groups of other months.
+    user is only ever resolved, never unresolved. On DuckDB int_events_identified is sorted by
+    event_day, so the re-read of a month skips the row groups of earlier months.
 -#}
 {{ config(
     materialized='incremental',

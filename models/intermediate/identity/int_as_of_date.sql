@@ -16,12 +16,13 @@ latest_event as (
 ),
 
 as_of_date as (
-    select max({{ kpikit.to_local_date('events.occurred_at') }}) as as_of_date
-    from {{ events_relation }} as events
-    where events.occurred_at >= (
-        select {{ dbt.dateadd('day', -3, 'latest_event.latest_occurred_at') }}
-        from latest_event
-    )
+    select max({{ kpikit.to_local_date('occurred_at') }}) as as_of_date
+    from {{ events_relation }}
+    where
+        occurred_at >= (
+            select {{ dbt.dateadd('day', -3, 'latest_event.latest_occurred_at') }}
+            from latest_event
+        )
 )
 
 select * from as_of_date

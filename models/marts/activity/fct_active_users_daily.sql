@@ -1,12 +1,14 @@
 {#-
     Incremental without bookkeeping columns (macros/incremental/mart_load_marks.sql): a run
     rewrites the rows from the first day it must (active_users_recompute_from: the first day
-    with a user-day loaded since the mart's load mark, or the day after its last row), after
-    the pre-hook deleted them. Those rows are computed from the user-days of the trailing window
-    before that day on, so a daily run reads a few weeks of user-days, not all of them. A day
-    before it keeps its row: its dau and windows depend only on user-days up to that day. The
-    load mark is kept per value of var mau_window_days, so a run with another value finds no
-    mark and rewrites every row.
+    with a user-day loaded since the mart's load mark, the day after its last row, or the day
+    after the as-of date), after the pre-hook deleted them. Those rows are computed from the
+    user-days of the trailing window before that day on, so a daily run reads a few weeks of
+    user-days, not all of them. A day before it keeps its row: its dau and windows depend only
+    on user-days up to that day, and a day's user-days are rewritten together, with a new load
+    mark, whenever one of its events changes (a day never loses all its users: a user is only
+    ever resolved, never unresolved). The load mark is kept per value of var mau_window_days,
+    so a run with another value finds no mark and rewrites every row.
 -#}
 {{ config(
     materialized='incremental',
