@@ -1,3 +1,9 @@
+{#- The vars fct_active_users_daily's own rows depend on: its load mark is kept per their
+    values (read by active_users_recompute_from, written by the mart's post-hook). -#}
+{% macro active_users_daily_settings() -%}
+    {{ return(['mau_window_days']) }}
+{%- endmacro %}
+
 {#-
     The first day whose row an incremental run of fct_active_users_daily rewrites, as a
     timestamp literal read when the model runs. The pre-hook's delete and the model each read
@@ -8,9 +14,10 @@
     - the day after the last stored row (the as-of date moved on); 1900-01-01 when the table
       is empty (every row is written);
     - the day after the as-of date (rows past it, if it ever moved back, are deleted).
-    The mark is that of the mart's mau_window_days: with another value there is none, and every
-    row is rewritten. In a unit test it stays a scalar subquery over the fixtures. `user_days`, `as_of_date` and
-    `load_marks` are ref('fct_user_days'), ref('int_as_of_date'), ref('int_mart_load_marks').
+    The mark is that of the mart's settings (active_users_daily_settings): with other values
+    there is none, and every row is rewritten. In a unit test it stays a scalar subquery over
+    the fixtures. `user_days`, `as_of_date` and `load_marks` are ref('fct_user_days'),
+    ref('int_as_of_date'), ref('int_mart_load_marks').
 -#}
 {% macro active_users_recompute_from(user_days, as_of_date, load_marks) -%}
     {%- set day_after_as_of = dbt.dateadd('day', 1, 'bounds.as_of_date') -%}
@@ -21,7 +28,9 @@
                     select min(changed_days.activity_day)
                     from {{ user_days }} as changed_days
                     where changed_days.batch_loaded_at
-                        > {{ kpikit.last_mart_load(load_marks, ['mau_window_days']) }}
+                        > {{ kpikit.last_mart_load(
+                            load_marks, kpikit.active_users_daily_settings()
+                        ) }}
                 ) as first_day_changed,
                 (select max(stored_rows.date_day) from {{ this }} as stored_rows)
                     as last_day_stored,

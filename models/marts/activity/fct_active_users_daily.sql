@@ -15,7 +15,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ kpikit.delete_active_users_daily_rewritten() }}",
-    post_hook="{{ kpikit.record_mart_load(['mau_window_days']) }}",
+    post_hook="{{ kpikit.record_mart_load(kpikit.active_users_daily_settings()) }}",
 ) }}
 
 {#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
