@@ -15,6 +15,11 @@ Every measured run starts from the same state (a fresh or copied warehouse file)
 memory of the dbt process (DuckDB runs inside it). The slowest models of a full build come from
 dbt's run_results.json. Figures go to stdout as Markdown and to ``<work>/benchmark.json``.
 
+History length: ``--days`` (default 180, the generator's) sets the days of data of each size.
+With the default, a larger size is a busier product: more events every day, so its one-day
+batch grows with it. To see how a daily run grows with the history alone, keep the daily volume
+fixed and give days in proportion to events: ``--events 1000000 10000000 --days 180 1800``.
+
 DuckDB's memory limit, worker threads and spill folder are the profile's environment variables
 (``DUCKDB_MEMORY_LIMIT``, ``DUCKDB_WORKER_THREADS``, ``DUCKDB_TEMP_DIRECTORY``), set here from
 ``--memory-limit``, ``--threads`` and ``--temp-directory``.
@@ -37,6 +42,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from kpikit.batches import received_at_range, write_raw_as_of
+from kpikit.generate import DEFAULT_DAYS
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 END_DATE = "2026-10-31"  # fixed, so every size and every run measures the same data
@@ -78,6 +84,7 @@ class SizeResult:
     """Everything measured at one data size."""
 
     events_requested: int
+    days: int
     load_average_before: tuple[float, float, float]
     raw_event_rows: int
     history_event_rows: int
@@ -99,6 +106,16 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         nargs="+",
         default=[1_000_000, 10_000_000],
         help="data sizes, in generated events (default: 1000000 10000000)",
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        nargs="+",
+        default=[DEFAULT_DAYS],
+        help=(
+            "days of data of each size: one value for every size, or one per size "
+            f"(default: {DEFAULT_DAYS})"
+        ),
     )
     parser.add_argument(
         "--runs", type=int, default=3, help="repetitions of every measured step (default: 3)"
@@ -127,6 +144,13 @@ def run(args: argparse.Namespace) -> int:
     if args.runs < 1 or any(events < 1 for events in args.events):
         print("kpikit benchmark: --runs and --events must be positive", file=sys.stderr)
         return 2
+    if len(args.days) not in (1, len(args.events)) or any(days < 2 for days in args.days):
+        print(
+            "kpikit benchmark: --days takes one value, or one per --events size, each at least 2",
+            file=sys.stderr,
+        )
+        return 2
+    days_per_size = args.days * len(args.events) if len(args.days) == 1 else args.days
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     temp_directory = (args.temp_directory or work / "duckdb_tmp").resolve()
@@ -134,8 +158,8 @@ def run(args: argparse.Namespace) -> int:
     env = _dbt_env(args.memory_limit, args.threads, temp_directory)
     results = []
     try:
-        for events in args.events:
-            results.append(_measure_size(work, events, args.seed, args.runs, env))
+        for events, days in zip(args.events, days_per_size, strict=True):
+            results.append(_measure_size(work, events, days, args.seed, args.runs, env))
     except BenchmarkError as error:
         print(f"kpikit benchmark: {error}", file=sys.stderr)
         return 1
@@ -172,10 +196,14 @@ def _dbt_env(memory_limit: str, threads: int | None, temp_directory: Path) -> di
     return env
 
 
-def _measure_size(work: Path, events: int, seed: int, runs: int, env: dict[str, str]) -> SizeResult:
-    size_dir = work / f"events_{events}"
+def _measure_size(
+    work: Path, events: int, days: int, seed: int, runs: int, env: dict[str, str]
+) -> SizeResult:
+    size_dir = work / (
+        f"events_{events}" if days == DEFAULT_DAYS else f"events_{events}_days_{days}"
+    )
     load_before = os.getloadavg()
-    raw_dir = _generated(size_dir / "raw", events, seed)
+    raw_dir = _generated(size_dir / "raw", events, days, seed)
     _, last_received = received_at_range(raw_dir)
     # dbt always reads one folder and writes one DuckDB file (the same raw_path var and profile,
     # so partial parsing stays valid from one run to the next, as in a deployment): the folder
@@ -219,6 +247,7 @@ def _measure_size(work: Path, events: int, seed: int, runs: int, env: dict[str, 
 
     return SizeResult(
         events_requested=events,
+        days=days,
         load_average_before=load_before,
         raw_event_rows=everything.rows["events"],
         history_event_rows=history.rows["events"],
@@ -228,9 +257,9 @@ def _measure_size(work: Path, events: int, seed: int, runs: int, env: dict[str, 
     )
 
 
-def _generated(raw_dir: Path, events: int, seed: int) -> Path:
+def _generated(raw_dir: Path, events: int, days: int, seed: int) -> Path:
     marker = raw_dir / ".generated"
-    wanted = f"events={events} seed={seed} end_date={END_DATE}"
+    wanted = f"events={events} days={days} seed={seed} end_date={END_DATE}"
     if marker.exists() and marker.read_text() == wanted:
         return raw_dir
     command = [
@@ -244,6 +273,8 @@ def _generated(raw_dir: Path, events: int, seed: int) -> Path:
         str(seed),
         "--end-date",
         END_DATE,
+        "--days",
+        str(days),
         "--quiet",
     ]
     if subprocess.run(command, check=False).returncode != 0:
@@ -342,15 +373,18 @@ def format_report(report: dict[str, object], results: Sequence[SizeResult]) -> s
         + ", ".join(f"{result.load_average_before[0]:.1f}" for result in results)
         + ".",
         "",
-        "| events (raw rows) | step | median s | min-max s | peak memory MiB |",
-        "|---|---|---|---|---|",
+        "| raw event rows | days | one-day batch rows | step | median s | min-max s "
+        "| peak memory MiB |",
+        "|---|---|---|---|---|---|---|",
     ]
     for result in results:
+        batch_rows = result.raw_event_rows - result.history_event_rows
         for measurement in result.measurements:
             lines.append(
-                f"| {result.raw_event_rows:,} | {measurement.step} | "
-                f"{measurement.median_seconds:.1f} | {min(measurement.seconds):.1f}-"
-                f"{max(measurement.seconds):.1f} | {measurement.max_peak_mib:,.0f} |"
+                f"| {result.raw_event_rows:,} | {result.days} | {batch_rows:,} | "
+                f"{measurement.step} | {measurement.median_seconds:.1f} | "
+                f"{min(measurement.seconds):.1f}-{max(measurement.seconds):.1f} | "
+                f"{measurement.max_peak_mib:,.0f} |"
             )
     for result in results:
         lines += ["", f"Slowest models at {result.raw_event_rows:,} raw event rows (seconds):"]

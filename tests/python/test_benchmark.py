@@ -29,6 +29,8 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
             "benchmark",
             "--events",
             "20000",
+            "--days",
+            "60",
             "--runs",
             "2",
             "--work",
@@ -54,6 +56,7 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
     }
     assert report["machine"]["cores"] >= 1
     (size,) = report["sizes"]
+    assert size["days"] == 60
     assert 0 < size["history_event_rows"] < size["raw_event_rows"]
     assert [measurement["step"] for measurement in size["measurements"]] == STEPS
     for measurement in size["measurements"]:
@@ -70,7 +73,11 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
         )
 
     assert "| step | median s |" in result.stdout
-    assert f"| {size['raw_event_rows']:,} | one-day incremental (dbt run) |" in result.stdout
+    batch_rows = size["raw_event_rows"] - size["history_event_rows"]
+    assert (
+        f"| {size['raw_event_rows']:,} | 60 | {batch_rows:,} | one-day incremental (dbt run) |"
+        in result.stdout
+    )
 
 
 def test_benchmark_rejects_bad_sizes(tmp_path: Path) -> None:
@@ -82,3 +89,26 @@ def test_benchmark_rejects_bad_sizes(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--runs and --events must be positive" in result.stderr
+
+
+def test_benchmark_rejects_days_not_matching_sizes(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "kpikit"),
+            "benchmark",
+            "--events",
+            "1000",
+            "2000",
+            "3000",
+            "--days",
+            "30",
+            "60",
+            "--work",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--days takes one value, or one per --events size" in result.stderr
