@@ -32,13 +32,15 @@
 {%- endmacro %}
 
 {#-
-    Pre-hook of an incremental mart whose rows are its upstream's rows, one for one, by
-    `key_columns`: deletes the stored rows whose upstream row was loaded after the mart's mark
-    (changed) or is gone (removed upstream), in the mart's transaction, before the run appends
-    the upstream rows loaded since the mark. Nothing on a full build, nor under --empty (every
-    upstream then reads as empty, which would delete every stored row).
+    Pre-hook of an incremental mart whose rows are built from their upstream's rows of the same
+    `key_columns` (one for one, or one per key: the upstream then rewrites all the rows of a key
+    together): deletes the stored rows whose upstream rows were loaded after the mart's mark
+    (changed) or are gone (removed upstream), in the mart's transaction, before the run appends
+    the rows built from the upstream rows loaded since the mark. Nothing on a full build, nor
+    under --empty (every upstream then reads as empty, which would delete every stored row).
+    `settings` as for mart_load_mark_key.
 -#}
-{% macro delete_mart_rows_changed_upstream(upstream, key_columns) -%}
+{% macro delete_mart_rows_changed_upstream(upstream, key_columns, settings=[]) -%}
     {%- if is_incremental() and not flags.EMPTY -%}
         delete from {{ this }} as stored_rows
         where not exists (
@@ -49,7 +51,7 @@
                 upstream_rows.{{ column }} = stored_rows.{{ column }} and
                 {%- endfor %}
                 upstream_rows.batch_loaded_at
-                <= {{ kpikit.last_mart_load(ref('int_mart_load_marks')) }}
+                <= {{ kpikit.last_mart_load(ref('int_mart_load_marks'), settings) }}
         )
     {%- endif -%}
 {%- endmacro %}

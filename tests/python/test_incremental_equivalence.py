@@ -43,6 +43,7 @@ SELECTION = [
     "--select",
     "+kpi_values",
     "+fct_data_quality",
+    "+fct_funnel_person_steps",
     "stg_raw__events_classified",
     "stg_raw__events_quarantine",
 ]
@@ -63,6 +64,7 @@ INCREMENTAL_TABLES = (
     ("marts", "fct_active_users_daily"),
     ("marts", "fct_task_attempts"),
     ("marts", "fct_funnel_person_steps"),
+    ("marts", "fct_funnel_entries"),
 )
 
 
@@ -282,7 +284,11 @@ def test_incremental_batches_equal_full_refresh(
     # The marts kept with load marks ran incrementally in the last run: they read only the
     # upstream rows loaded after their mark, the previous run's start (not 1900-01-01).
     compiled = tmp_path / "target" / "compiled" / "kpikit" / "models" / "marts"
-    for mart in ("tasks/fct_task_attempts.sql", "funnel/fct_funnel_person_steps.sql"):
+    for mart in (
+        "tasks/fct_task_attempts.sql",
+        "funnel/fct_funnel_person_steps.sql",
+        "funnel/fct_funnel_entries.sql",
+    ):
         mark = re.search(
             r"where batch_loaded_at > cast\('([^']+)' as timestamp\)", (compiled / mart).read_text()
         )

@@ -1,9 +1,35 @@
+{#-
+    Incremental without bookkeeping columns (macros/incremental/mart_load_marks.sql): a run
+    rebuilds the entrants whose steps int_funnel_person_steps recomputed since this mart's load
+    mark (it rewrites all the steps of a person together), after the pre-hooks deleted their
+    stored rows and those of persons gone upstream, and brought is_eligible of the other stored
+    rows up to date with the as-of date (update_funnel_entries_eligibility). Every other column
+    depends only on the person's own steps and kpi_timezone, for which the mark is kept.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ kpikit.delete_mart_rows_changed_upstream(ref('int_funnel_person_steps'), ['person_type', 'person_id'], kpikit.funnel_entries_settings()) }}",
+        "{{ kpikit.update_funnel_entries_eligibility() }}",
+    ],
+    post_hook="{{ kpikit.record_mart_load(kpikit.funnel_entries_settings()) }}",
+) }}
+
 {%- set window_days = var('conversion_window_days') -%}
+{#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
+{%- set load_marks = ref('int_mart_load_marks') %}
 
 with
 
 person_steps as (
-    select * from {{ ref('fct_funnel_person_steps') }}
+    select * from {{ ref('int_funnel_person_steps') }}
+    {% if is_incremental() -%}
+        where batch_loaded_at > {{ kpikit.last_mart_load(
+            load_marks, kpikit.funnel_entries_settings()
+        ) }}
+    {%- endif %}
 ),
 
 as_of_date as (
