@@ -157,7 +157,8 @@ def public_tables(con: duckdb.DuckDBPyConnection, database: Path) -> list[str]:
     if REQUIRED_TABLE not in names:
         raise PublishError(
             f"{database} has no {MARTS_SCHEMA}.{REQUIRED_TABLE}: "
-            "run `dbt build` (at least `--select +kpi_values`) before publishing"
+            "run `dbt build` before publishing (at least `--select +kpi_values`; the other "
+            "public marts, such as fct_funnel_person_steps, only with a build of everything)"
         )
     public = [name for name in names if name in PUBLIC_TABLES or name.startswith(PUBLIC_PREFIXES)]
     return sorted(public, key=lambda name: (name != REQUIRED_TABLE, name))

@@ -11,8 +11,9 @@
     Pre-hook of fct_funnel_entries, after the delete of the entrants recomputed upstream: sets
     is_eligible of the stored entrants whose window has elapsed since the last run (or, should
     the as-of date move back, no longer has), the only column that moves with the as-of date
-    alone. An update of those rows only: usually the entrants of one day. Nothing on a full
-    build, nor under --empty (the as-of date reads as empty).
+    alone. It reads two columns of every stored row and writes only those rows: usually the
+    entrants of one day. Nothing on a full build, nor under --empty (the as-of date reads as
+    empty).
 -#}
 {% macro update_funnel_entries_eligibility() -%}
     {%- if is_incremental() and not flags.EMPTY -%}

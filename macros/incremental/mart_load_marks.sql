@@ -22,12 +22,19 @@
 
 {#-
     This mart's load mark, as a timestamp literal read when the model runs (1900-01-01 when it
-    has none). `load_marks` is ref('int_mart_load_marks'); in a unit test it is the fixture's
-    name and the mark stays a scalar subquery over it. Only for `{% if is_incremental() %}`.
+    has none). A mart with no row has no mark either, whatever int_mart_load_marks holds: a
+    build under --empty (--full-refresh of the mart alone, or after its table was dropped)
+    writes no mark and leaves the old one, which the next run must not trust. Rebuilding an
+    empty mart costs nothing when its upstream is empty too, the only time it should be.
+    `load_marks` is ref('int_mart_load_marks'); in a unit test it is the fixture's name and the
+    mark stays a scalar subquery over it. Only for `{% if is_incremental() %}`.
 -#}
 {% macro last_mart_load(load_marks, settings=[]) -%}
     {{ return(kpikit.scalar_timestamp_of(
-        load_marks, 'max(batch_loaded_at)', 'model_name = ' ~ kpikit.mart_load_mark_key(settings)
+        load_marks,
+        'max(batch_loaded_at)',
+        'model_name = ' ~ kpikit.mart_load_mark_key(settings)
+        ~ ' and exists (select 1 from ' ~ this ~ ')'
     )) }}
 {%- endmacro %}
 

@@ -349,6 +349,28 @@ def test_lookback_too_short_is_caught(
     assert re.search(r"FAIL 1 rows_reconcile_stg_raw__events", result.stdout), result.stdout[-2000:]
 
 
+def test_marts_refill_after_an_empty_rebuild(
+    tmp_path: Path, generated_raw: Callable[[int], Path], full_build: Path
+) -> None:
+    """`--empty --full-refresh` of the marts kept with load marks empties them but writes no
+    mark (it copies no row), so their old marks stay: the next run must not trust them, or the
+    marts would stay empty (their upstream has nothing new). It must refill them."""
+    source = generated_raw(SEED)
+    _dbt_run(tmp_path, source)
+    marts = ["fct_task_attempts", "fct_funnel_person_steps", "fct_funnel_entries"]
+    result = _dbt_unchecked(
+        "run", tmp_path, source, ["--empty", "--full-refresh", "--select", *marts]
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    warehouse = tmp_path / "warehouse.duckdb"
+    emptied = _fetch_all(
+        warehouse, " union all ".join(f"select count(*) from marts.{mart}" for mart in marts)
+    )
+    assert emptied == [(0,)] * len(marts)
+    _dbt_run(tmp_path, source)
+    assert _differences(full_build, warehouse, ignore=BOOKKEEPING_COLUMNS) == {}
+
+
 def test_changed_definition_needs_full_refresh(
     tmp_path: Path, generated_raw: Callable[[int], Path]
 ) -> None:
