@@ -1,14 +1,20 @@
 {#-
-    Incremental (delete+insert on event_id): a run resolves the events staged since this model's
-    last run, and again every earlier anonymous event whose anonymous_id was stitched (or
-    re-stitched) in this run, so a late identification reaches the visitor's past events. On DuckDB
-    a full build is sorted by event_day, as daily runs roughly append: the models that re-read
-    the days a run touched (fct_user_days) then skip the row groups of the other days.
+    Incremental (delete+insert on event_id, bounded by received_at): a run resolves the events
+    staged since this model's last run, and again every earlier anonymous event whose
+    anonymous_id was stitched (or re-stitched) in this run, so a late identification reaches the
+    visitor's past events. On DuckDB a full build is sorted by event_day, as daily runs roughly
+    append: the models that re-read the days a run touched (fct_user_days) then skip the row
+    groups of the other days. The delete of the rows a run rewrites is bounded by received_at
+    (strategy `delete_insert_bounded`), so it skips the row groups received before the new rows
+    (whose received_at lies within days of their event_day): a new row of an event carries the
+    received_at of the event's winning copy in stg_raw__events, which only ever moves to an
+    earlier-received copy, so the stored row it replaces was received at the same time or later.
 -#}
 {{ config(
     materialized='incremental',
     unique_key='event_id',
-    incremental_strategy='delete+insert',
+    incremental_strategy='delete_insert_bounded',
+    meta={'delete_bound_column': 'received_at'},
     on_schema_change='fail',
 ) }}
 
