@@ -5,10 +5,10 @@
     that column among the new rows. Exact only when a stored row a new row replaces never has an
     earlier value than its replacement: the model's description must say why that holds. Worth
     it when the bound is not the key (DuckDB already skips row groups by the keys it deletes)
-    and the table is stored in the bound's order: DuckDB then skips the older row groups, with
-    the bound read from the new rows when the delete runs. Elsewhere it is only one more filter.
-    With no new rows the bound is later than every row and nothing is deleted, as with plain
-    delete+insert.
+    and the table is stored in (or close to) the bound's order, as int_events_identified is by
+    event_day for received_at: DuckDB then skips the older row groups, with the bound read from
+    the new rows when the delete runs. Elsewhere it is only one more filter. With no new rows
+    the bound is later than every row and nothing is deleted, as with plain delete+insert.
 -#}
 {% macro get_incremental_delete_insert_bounded_sql(arg_dict) -%}
     {%- set bound_column = config.meta_get('delete_bound_column') -%}
