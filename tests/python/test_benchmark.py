@@ -80,35 +80,25 @@ def test_benchmark_small_size(tmp_path: Path) -> None:
     )
 
 
-def test_benchmark_rejects_bad_sizes(tmp_path: Path) -> None:
+def _rejected_usage(*arguments: str) -> str:
+    """Runs `kpikit benchmark` with arguments it must refuse before doing any work: the error."""
     result = subprocess.run(
-        [str(VENV_BIN / "kpikit"), "benchmark", "--events", "0", "--work", str(tmp_path)],
+        [str(VENV_BIN / "kpikit"), "benchmark", *arguments],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 2
-    assert "--runs and --events must be positive" in result.stderr
+    return result.stderr
+
+
+def test_benchmark_rejects_bad_sizes(tmp_path: Path) -> None:
+    error = _rejected_usage("--events", "0", "--work", str(tmp_path))
+    assert "--runs and --events must be positive" in error
 
 
 def test_benchmark_rejects_days_not_matching_sizes(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            str(VENV_BIN / "kpikit"),
-            "benchmark",
-            "--events",
-            "1000",
-            "2000",
-            "3000",
-            "--days",
-            "30",
-            "60",
-            "--work",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    error = _rejected_usage(
+        "--events", "1000", "2000", "3000", "--days", "30", "60", "--work", str(tmp_path)
     )
-    assert result.returncode == 2
-    assert "--days takes one value, or one per --events size" in result.stderr
+    assert "--days takes one value, or one per --events size" in error
