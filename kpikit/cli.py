@@ -16,7 +16,7 @@ from typing import TextIO
 
 import duckdb
 
-from kpikit import benchmark, load, publish, report
+from kpikit import benchmark, load, publish, report, shapes
 from kpikit import generate as generator
 
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parser(subparsers)
     publish.add_parser(subparsers)
     benchmark.add_parser(subparsers)
+    shapes.add_parser(subparsers)
     return parser
 
 
@@ -83,9 +84,9 @@ def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         "generate",
         help="generate demo raw data (users, events, survey_responses as Parquet)",
         description=(
-            "Generate the three raw tables of SPEC.md section 1 as Parquet files, with realistic "
-            "behaviour and every data quirk the project must handle. Deterministic: the same "
-            "arguments give the same data."
+            "Generate the three raw tables (users, events, survey_responses) as Parquet files, "
+            "with realistic behaviour and every data quirk the project must handle. "
+            "Deterministic: the same arguments give the same data."
         ),
     )
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
@@ -127,11 +128,31 @@ def _add_generate(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
             "or the number of accounts (without)"
         ),
     )
+    parser.add_argument(
+        "--shape",
+        type=shapes.parse_shape_list,
+        action="append",
+        default=None,
+        metavar="SHAPE",
+        help=(
+            "also write the data in a tracker's layout to <out>/<SHAPE>/ (repeatable or a comma "
+            f"list of {', '.join(shapes.SHAPES)}; see `kpikit shape`)"
+        ),
+    )
+    parser.add_argument(
+        "--timestamptz",
+        action="store_true",
+        help="the --shape folders hold TIMESTAMPTZ columns (same UTC instants)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress and no summary")
     parser.set_defaults(handler=_run_generate)
 
 
 def _run_generate(args: argparse.Namespace) -> int:
+    shape_names = list(dict.fromkeys(name for names in args.shape or () for name in names))
+    if args.timestamptz and not shape_names:
+        print("kpikit generate: error: --timestamptz needs --shape", file=sys.stderr)
+        return 2
     config = generator.GeneratorConfig(
         out_dir=args.out,
         seed=args.seed,
@@ -143,7 +164,11 @@ def _run_generate(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _Progress(sys.stderr)
     try:
         result = generator.generate(config, progress=progress)
-    except (OSError, duckdb.Error) as error:
+        for shape in shape_names:
+            if progress is not None:
+                progress(f"writing the {shape} layout to {args.out / shape}", None)
+            shapes.write_shape(args.out, args.out / shape, shape, args.timestamptz)
+    except (OSError, duckdb.Error, shapes.ShapeError) as error:
         if progress is not None:
             progress.finish(ok=False)
         print(f"kpikit generate: error: {error}", file=sys.stderr)
@@ -154,6 +179,8 @@ def _run_generate(args: argparse.Namespace) -> int:
         progress.finish()
     if not args.quiet:
         print(_summary(result))
+        for shape in shape_names:
+            print(f"  {shape} layout in {args.out / shape}")
     return 0
 
 
