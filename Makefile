@@ -60,7 +60,7 @@ demo: demo-data
 	@mkdir -p warehouse/tmp
 	$(BIN)/dbt build --vars '$(DBT_DEMO_VARS)'
 	$(BIN)/kpikit publish --database $(DUCKDB_PATH) --out warehouse/published/kpikit.duckdb
-	$(BIN)/kpikit report --database warehouse/published/kpikit.duckdb --out warehouse/report/kpi_scorecard.html
+	$(BIN)/kpikit report --database warehouse/published/kpikit.duckdb --schema marts --out warehouse/report/kpi_scorecard.html
 
 test: env-all demo
 	$(BIN)/dbt source freshness --vars '$(DBT_DEMO_VARS)'

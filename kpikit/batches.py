@@ -1,6 +1,6 @@
 """Replay raw data in loading order: the raw folder as it stood at a moment of loading.
 
-`write_raw_as_of` copies a raw folder (SPEC.md section 1 Parquet files) keeping only the rows
+`write_raw_as_of` copies a raw folder (the native layout's Parquet files) keeping only the rows
 loaded by a given moment: events by ``received_at``, users by ``created_at`` (sign-up), survey
 responses by ``responded_at``; rows without that timestamp are kept in every cut (they cannot be
 placed in time, and staging quarantines them anyway). Cutting at growing moments into the same

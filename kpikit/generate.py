@@ -1,4 +1,4 @@
-"""Demo data generator: the three raw tables of SPEC.md section 1, dirty on purpose.
+"""Demo data generator: the three raw tables of the native layout, dirty on purpose.
 
 Everything is generated inside DuckDB with set-based SQL (``range()``, ``unnest``, joins), never a
 Python loop per row, and written with ``COPY ... (FORMAT parquet)`` to ``users.parquet``,
@@ -42,11 +42,12 @@ Data model
     accounts) so that the events table has about that many rows.
 
 Quirks
-    Every quirk of SPEC section 1 is present, in the small proportions of the constants block
-    below. A quirk that touches only a few rows is also guaranteed a minimum count, so even a tiny
-    run exercises every quarantine reason.
+    Every quirk of raw input the package must handle (docs/definitions.md, "What counts as
+    input": each quarantine reason, duplicates, re-exports) is present, in the small proportions
+    of the constants block below. A quirk that touches only a few rows is also guaranteed a
+    minimum count, so even a tiny run exercises every quarantine reason.
 
-    Beyond SPEC's list, the shared device (``SHARED_DEVICE_*``) exercises identity stitching: an
+    Beyond that list, the shared device (``SHARED_DEVICE_*``) exercises identity stitching: an
     anonymous_id also seen with another account's user_id, half of the time in a session that
     occurred before the owner's sign-up but is received days after it. The stitch of such an
     anonymous_id changes when that session arrives, so an incremental run must re-stitch it.
@@ -207,7 +208,7 @@ MISSING_FROM_EXPORT_RATE = 0.005  # accounts tracked in events but missing from 
 INCOMPLETE_SUS_RATE = 0.06  # SUS responses missing some items
 SCORE_OUT_OF_RANGE_RATE = 0.01  # nps 11, csat 0 or 6, sus 0 or 6
 NULL_SCORE_RATE = 0.005
-UNKNOWN_SURVEY_RATE = 0.03  # responses to a survey the SPEC does not know ('ces', scores 1-7)
+UNKNOWN_SURVEY_RATE = 0.03  # responses to a survey the package does not know ('ces', scores 1-7)
 ITEM_OUT_OF_RANGE_RATE = 0.02  # an extra sus item 11 or nps item 2
 RESUBMITTED_RATE = 0.02  # item rows sent twice (same response_id and item, later responded_at)
 NULL_RESPONSE_ID_RATE = 0.001

@@ -1,9 +1,9 @@
-"""Loader: a folder of Parquet files (SPEC.md section 1) into the raw schema of a warehouse.
+"""Loader: a folder of Parquet files (the native raw layout) into the raw schema of a warehouse.
 
 The folder holds ``users.parquet``, ``events.parquet`` and ``survey_responses.parquet``. Each
-is read with DuckDB, checked against the SPEC's columns (a missing or unexpected column, or a
-value that cannot be cast to the column's type, is a :class:`LoadError` naming the file) and
-loaded into ``<schema>.<table>`` with the SPEC's column types:
+is read with DuckDB, checked against the layout's columns (``RAW_TABLES``; a missing or
+unexpected column, or a value that cannot be cast to the column's type, is a :class:`LoadError`
+naming the file) and loaded into ``<schema>.<table>`` with the layout's column types:
 
 - into a DuckDB file with ``insert ... select`` straight from ``read_parquet``;
 - into PostgreSQL by letting DuckDB write each table as CSV to a temporary file (under TMPDIR,
@@ -43,7 +43,7 @@ TARGETS = ("duckdb", "postgres")
 MODES = ("replace", "append")
 DEFAULT_SCHEMA = "raw"
 
-# SPEC section 1: the raw tables, their columns in order and their types. The type names are
+# The native raw layout: the raw tables, their columns in order and their types. The type names are
 # valid DDL on both DuckDB and PostgreSQL.
 RAW_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "users": (
@@ -75,7 +75,7 @@ RAW_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
-# How each SPEC type is reported by information_schema.columns.data_type.
+# How each layout type is reported by information_schema.columns.data_type.
 _CATALOG_TYPES = {
     "duckdb": {"varchar": "VARCHAR", "timestamp": "TIMESTAMP", "integer": "INTEGER"},
     "postgres": {
@@ -84,7 +84,7 @@ _CATALOG_TYPES = {
         "integer": "integer",
     },
 }
-# Parquet types read by DuckDB that need no cast check for a SPEC type.
+# Parquet types read by DuckDB that need no cast check for a layout type.
 _EXACT_TYPES = {
     "varchar": {"VARCHAR"},
     "timestamp": {"TIMESTAMP"},
@@ -130,7 +130,7 @@ def load_folder(
     mode: ``replace`` empties (or recreates) each table first; ``append`` adds the rows.
     Raises LoadError, naming the file and the problem, before anything is written when a file
     is missing or unreadable, lacks a column, has an unexpected one, or holds a value that cannot
-    be cast to the SPEC's type.
+    be cast to the layout's type.
     """
     if target not in TARGETS:
         raise LoadError(f"unknown target {target!r}: expected one of {', '.join(TARGETS)}")
@@ -168,7 +168,7 @@ def _read_parquet(path: Path) -> str:
 
 
 def _cast_select(table: str, path: Path) -> str:
-    """A select of the file's SPEC columns, in order, cast to the SPEC's types."""
+    """A select of the file's layout columns, in order, cast to the layout's types."""
     columns = ",\n    ".join(
         f"cast({_quote(name)} as {type_}) as {_quote(name)}" for name, type_ in RAW_TABLES[table]
     )
@@ -176,7 +176,7 @@ def _cast_select(table: str, path: Path) -> str:
 
 
 def _check_files(con: duckdb.DuckDBPyConnection, folder: Path) -> list[_SourceFile]:
-    """Check every file of the folder against the SPEC (columns, castable values); return them
+    """Check every file of the folder against the layout (columns, castable values); return them
     with their row counts. Raises LoadError naming the first file that is not loadable."""
     missing = [
         f"{table}.parquet" for table in RAW_TABLES if not (folder / f"{table}.parquet").is_file()
@@ -326,7 +326,7 @@ def _prepare_duckdb_table(
         ).fetchall()
         if not _spec_matches(columns, table, "duckdb"):
             raise LoadError(
-                f"{schema}.{table} exists with other columns than SPEC section 1 "
+                f"{schema}.{table} exists with other columns than kpikit's raw layout "
                 f"({', '.join(f'{name} {type_}' for name, type_ in columns)}): load with mode "
                 "replace"
             )
@@ -450,16 +450,16 @@ def _prepare_postgres_table(
         return
     if mode == "append":
         raise LoadError(
-            f"{schema}.{table} exists with other columns than SPEC section 1 "
+            f"{schema}.{table} exists with other columns than kpikit's raw layout "
             f"({', '.join(f'{name} {type_}' for name, type_ in columns)}): load with mode replace"
         )
     try:
         cursor.execute(f"drop table {relation}")
     except pg_errors.DependentObjectsStillExist:
         raise LoadError(
-            f"{schema}.{table} exists with other columns than SPEC section 1 and other objects "
-            f"(dbt's staging views) depend on it: drop it with `drop table {schema}.{table} "
-            "cascade` and load again"
+            f"{schema}.{table} exists with other columns than kpikit's raw layout and other "
+            "objects (dbt's staging views) depend on it: drop it with `drop table "
+            f"{schema}.{table} cascade` and load again"
         ) from None
     cursor.execute(_create_table_sql(schema, table))
 
@@ -473,10 +473,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "load",
         help="load a folder of Parquet files into the raw schema of DuckDB or PostgreSQL",
         description=(
-            "Load users.parquet, events.parquet and survey_responses.parquet (SPEC.md section 1) "
-            "into the raw schema of a DuckDB file or a PostgreSQL database, with the SPEC's "
-            "column types. PostgreSQL settings come from PGHOST (127.0.0.1), PGPORT (5432), "
-            "PGUSER (postgres), PGPASSWORD and PGDATABASE (kpikit)."
+            "Load users.parquet, events.parquet and survey_responses.parquet (the native raw "
+            "layout) into the raw schema of a DuckDB file or a PostgreSQL database, with the "
+            "layout's column types. PostgreSQL settings come from PGHOST (127.0.0.1), PGPORT "
+            "(5432), PGUSER (postgres), PGPASSWORD and PGDATABASE (kpikit)."
         ),
     )
     parser.add_argument(

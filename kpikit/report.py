@@ -1,17 +1,25 @@
 """The scorecard report: one self-contained HTML page from a built warehouse.
 
-`render_report(database)` reads `marts.kpi_scorecard` (one row per KPI registry entry) and the
-last 12 months of `marts.kpi_values` from a DuckDB file, opened read-only, and returns a single
-HTML page: the scorecard grouped by goal (status, owner, baseline, latest value, target, progress
-against the progress expected by now, low-sample and guardrail badges) and, per registry entry,
-a 12-month trend chart with its target and baseline lines and 95% confidence band.
+`render_report(database)` reads `kpi_scorecard` (one row per KPI registry entry) and the last 12
+months of `kpi_values` from the marts schema of a DuckDB file, opened read-only, and returns a
+single HTML page: the scorecard grouped by goal (status, owner, baseline, latest value, target,
+progress against the progress expected by now, low-sample and guardrail badges) and, per registry
+entry, a 12-month trend chart with its target and baseline lines and 95% confidence band.
 
 The page makes no request to any other host: the CSS is inline, charts are inline SVG, there is
 no script, font or image to fetch, and a Content-Security-Policy forbids loading any. Every text
 from the warehouse is HTML-escaped.
 
+The marts' schema: `--schema NAME`, else the schemas of the `kpi_scorecard` and `kpi_values`
+models in dbt's `--manifest target/manifest.json`, else `$KPIKIT_MARTS_SCHEMA`, else `marts` (the
+schema of a published file, see kpikit/publish.py, and of a build of kpikit as the root project).
+
     kpikit report [--database warehouse/kpikit.duckdb] [--out warehouse/report/kpi_scorecard.html]
+                  [--schema NAME] [--manifest target/manifest.json]
     python -m kpikit.report --database warehouse/published/kpikit.duckdb
+
+Exit codes: 0 written; 1 the warehouse is not ready (missing file, no scorecard in the schema);
+2 a bad --manifest or an --out that cannot be written.
 """
 
 from __future__ import annotations
@@ -28,10 +36,23 @@ from pathlib import Path
 
 import duckdb
 
+from kpikit.publish import (  # the marts' schema is found the same way by `kpikit publish`
+    DEFAULT_MARTS_SCHEMA,
+    MARTS_SCHEMA_ENV,
+    SCHEMA_HINT,
+    ManifestError,
+    add_schema_arguments,
+    describe_write_error,
+    marts_schemas,
+    one_line,
+    relation,
+)
 from kpikit.settings import DEFAULT_DUCKDB_PATH, duckdb_path
 
 DEFAULT_OUT = Path("warehouse/report/kpi_scorecard.html")
 TREND_MONTHS = 12
+SCORECARD_MODEL = "kpi_scorecard"
+VALUES_MODEL = "kpi_values"
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "no_data")
 STATUS_LABELS = {
@@ -87,7 +108,7 @@ SELF_EXPLAINING_UNITS = ("share", "seconds", "hours", "score")
 SCORE_BOUNDS = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "sus": (0.0, 100.0)}
 NO_VALUE_HTML = '<span class="muted">\u2014</span>'
 
-# The columns of marts.kpi_scorecard this report reads (see models/marts/scorecard/).
+# The columns of kpi_scorecard this report reads (see models/marts/scorecard/).
 SCORECARD_COLUMNS = (
     "goal",
     "kpi_id",
@@ -127,9 +148,13 @@ class ReportError(RuntimeError):
     """The warehouse cannot be reported on (missing file or scorecard)."""
 
 
+class ReportOutputError(ReportError):
+    """The page cannot be written to --out (a file in the way, a read-only folder)."""
+
+
 @dataclass(frozen=True)
 class ScorecardEntry:
-    """One row of marts.kpi_scorecard."""
+    """One row of kpi_scorecard."""
 
     goal: str
     kpi_id: str
@@ -174,7 +199,7 @@ class ScorecardEntry:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """One month of a KPI in marts.kpi_values."""
+    """One month of a KPI in kpi_values."""
 
     period_start: date
     value: float
@@ -194,68 +219,85 @@ class Report:
     as_of_date: date | None
     source_name: str
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    scorecard_schema: str = DEFAULT_MARTS_SCHEMA
+    values_schema: str = DEFAULT_MARTS_SCHEMA
 
 
 # --- reading the warehouse ---------------------------------------------------------------------
 
 
-def load_report(database: Path) -> Report:
-    """Read the scorecard and the trends of its KPIs from a warehouse file (read-only)."""
+def load_report(
+    database: Path, *, schema: str = DEFAULT_MARTS_SCHEMA, scorecard_schema: str | None = None
+) -> Report:
+    """Read the scorecard and the trends of its KPIs from a warehouse file (read-only):
+    kpi_values from `schema`, kpi_scorecard from `scorecard_schema` (default: `schema`)."""
+    scorecard_schema = scorecard_schema or schema
     if not database.is_file():
         raise ReportError(f"no warehouse at {database}: build it first (make demo)")
     con = duckdb.connect(str(database), read_only=True)
     try:
-        _require_table(con, "kpi_scorecard")
-        _require_table(con, "kpi_values")
-        entries = _read_scorecard(con)
-        as_of_date = _as_of_date(con, entries)
+        _require_table(con, database, scorecard_schema, SCORECARD_MODEL)
+        _require_table(con, database, schema, VALUES_MODEL)
+        entries = _read_scorecard(con, scorecard_schema)
+        as_of_date = _as_of_date(con, entries, schema)
         months = trend_months(as_of_date) if as_of_date else []
-        trends = _read_trends(con, months)
+        trends = _read_trends(con, months, schema)
     finally:
         con.close()
-    return Report(entries, trends, months, as_of_date, database.name)
+    return Report(
+        entries,
+        trends,
+        months,
+        as_of_date,
+        database.name,
+        scorecard_schema=scorecard_schema,
+        values_schema=schema,
+    )
 
 
-def _require_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _require_table(con: duckdb.DuckDBPyConnection, database: Path, schema: str, table: str) -> None:
     found = con.execute(
         "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = ?",
-        [table],
+        "where table_catalog = current_database() and lower(table_schema) = lower(?) "
+        "and table_name = ?",
+        [schema, table],
     ).fetchone()
     if not found or not found[0]:
         raise ReportError(
-            f"marts.{table} is missing: build it with "
-            "`dbt build --select kpi_registry+` (or make demo)"
+            f"{schema}.{table} is missing from {database}: build it with "
+            f"`dbt build --select kpi_registry+` (or make demo), or {SCHEMA_HINT}"
         )
 
 
-def _read_scorecard(con: duckdb.DuckDBPyConnection) -> list[ScorecardEntry]:
+def _read_scorecard(con: duckdb.DuckDBPyConnection, schema: str) -> list[ScorecardEntry]:
     columns = ", ".join(SCORECARD_COLUMNS)
     rows = con.execute(
-        f"select {columns} from marts.kpi_scorecard "
+        f"select {columns} from {relation(schema, SCORECARD_MODEL)} "
         "order by goal, is_guardrail, kpi_id, dimension, dimension_value"
     ).fetchall()
     return [ScorecardEntry(**dict(zip(SCORECARD_COLUMNS, row, strict=True))) for row in rows]
 
 
-def _as_of_date(con: duckdb.DuckDBPyConnection, entries: Sequence[ScorecardEntry]) -> date | None:
+def _as_of_date(
+    con: duckdb.DuckDBPyConnection, entries: Sequence[ScorecardEntry], schema: str
+) -> date | None:
     """The scorecard's as-of date; without a scorecard row, the latest period in kpi_values."""
     for entry in entries:
         if entry.as_of_date is not None:
             return _as_date(entry.as_of_date)
-    row = con.execute("select max(period_start) from marts.kpi_values").fetchone()
+    row = con.execute(f"select max(period_start) from {relation(schema, VALUES_MODEL)}").fetchone()
     return _as_date(row[0]) if row and row[0] is not None else None
 
 
 def _read_trends(
-    con: duckdb.DuckDBPyConnection, months: Sequence[date]
+    con: duckdb.DuckDBPyConnection, months: Sequence[date], schema: str
 ) -> dict[tuple[str, str, str], list[TrendPoint]]:
     if not months:
         return {}
     rows = con.execute(
         "select kpi_id, dimension, dimension_value, period_start, value, sample_size, "
         "ci_low, ci_high, is_complete "
-        "from marts.kpi_values "
+        f"from {relation(schema, VALUES_MODEL)} "
         "where grain = 'month' and period_start between ? and ? "
         "order by kpi_id, dimension, dimension_value, period_start",
         [months[0], months[-1]],
@@ -423,7 +465,7 @@ def _domain(entry: ScorecardEntry, points: Iterable[TrendPoint]) -> list[float]:
 
 
 def value_bounds(entry: ScorecardEntry) -> tuple[float | None, float | None]:
-    """The range a KPI's values live in (SPEC section 2), for the chart's axis."""
+    """The range a KPI's values live in (by its definition), for the chart's axis."""
     if entry.unit == "share" and entry.kpi_id != "task_error_rate":
         return (0.0, 1.0)
     return SCORE_BOUNDS.get(entry.kpi_id, (0.0, None))
@@ -639,19 +681,41 @@ def _markers(
 # --- the page ------------------------------------------------------------------------------------
 
 
-def render_report(database: Path) -> str:
-    """The scorecard report of a warehouse file, as one self-contained HTML page."""
-    return render_html(load_report(database))
+def render_report(
+    database: Path, *, schema: str = DEFAULT_MARTS_SCHEMA, scorecard_schema: str | None = None
+) -> str:
+    """The scorecard report of a warehouse file, as one self-contained HTML page (schemas as in
+    `load_report`)."""
+    return render_html(load_report(database, schema=schema, scorecard_schema=scorecard_schema))
 
 
-def write_report(database: Path, out: Path) -> Path:
+def write_report(
+    database: Path,
+    out: Path,
+    *,
+    schema: str = DEFAULT_MARTS_SCHEMA,
+    scorecard_schema: str | None = None,
+) -> Path:
     """Render the report and write it to `out` (its folder is created); returns `out`."""
-    page = render_report(database)
+    page = render_report(database, schema=schema, scorecard_schema=scorecard_schema)
+    if out.is_dir():
+        raise ReportOutputError(f"--out {out} is a folder: name the HTML file to write")
+    try:
+        _write_atomically(out, page)
+    except OSError as error:
+        raise ReportOutputError(f"--out {out}: {describe_write_error(error)}") from error
+    return out
+
+
+def _write_atomically(out: Path, text: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, out)
-    return out
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, out)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def render_html(report: Report) -> str:
@@ -997,9 +1061,11 @@ def _footer(report: Report) -> str:
     generated = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     return (
         '<footer class="page-footer"><div class="wrap">'
-        f"Generated {escape(generated)} from <code>marts.kpi_scorecard</code> and "
-        f"<code>marts.kpi_values</code> of <code>{escape(report.source_name)}</code>. "
-        "Definitions: SPEC.md; registry: seeds/kpi_registry.csv."
+        f"Generated {escape(generated)} from "
+        f"<code>{escape(report.scorecard_schema)}.{SCORECARD_MODEL}</code> and "
+        f"<code>{escape(report.values_schema)}.{VALUES_MODEL}</code> of "
+        f"<code>{escape(report.source_name)}</code>. "
+        "Definitions: docs/definitions.md; registry: seeds/kpi_registry.csv."
         "</div></footer>"
     )
 
@@ -1204,7 +1270,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="HTML file to write (default %(default)s)",
     )
+    add_schema_arguments(
+        parser,
+        reads="to report on (a published file holds them in marts)",
+        models=[SCORECARD_MODEL, VALUES_MODEL],
+    )
     parser.set_defaults(handler=run)
+
+
+DESCRIPTION = (
+    "Render kpi_scorecard and 12-month trends of kpi_values as one HTML page that needs nothing "
+    "else (inline CSS and SVG, no network). They are read from --schema, else from their "
+    f"models' schemas in --manifest, else ${MARTS_SCHEMA_ENV}, else {DEFAULT_MARTS_SCHEMA} "
+    "(the schema of a published file)."
+)
 
 
 def add_parser(
@@ -1214,30 +1293,38 @@ def add_parser(
     parser = subparsers.add_parser(
         "report",
         help="render the KPI scorecard as one self-contained HTML page",
-        description=(
-            "Render marts.kpi_scorecard and 12-month trends of marts.kpi_values as one HTML page "
-            "that needs nothing else (inline CSS and SVG, no network)."
-        ),
+        description=DESCRIPTION,
     )
     add_arguments(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the report; exit code 0, or 1 with a message when the warehouse is not ready."""
+    """Write the report; exit code 0, 1 when the warehouse is not ready, 2 for a bad --manifest
+    or an --out that cannot be written (one line on stderr each)."""
     try:
-        out = write_report(args.database, args.out)
+        schemas = marts_schemas(args.schema, args.manifest, [SCORECARD_MODEL, VALUES_MODEL])
+        out = write_report(
+            args.database,
+            args.out,
+            schema=schemas[VALUES_MODEL],
+            scorecard_schema=schemas[SCORECARD_MODEL],
+        )
+    except (ManifestError, ReportOutputError) as error:
+        return _fail(error, 2)
     except (ReportError, duckdb.Error) as error:
-        print(f"kpikit report: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(error, 1)
     print(f"Wrote {out}")
     return 0
 
 
+def _fail(error: BaseException, code: int) -> int:
+    print(f"kpikit report: error: {one_line(error)}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kpikit.report", description="Render the KPI scorecard as HTML."
-    )
+    parser = argparse.ArgumentParser(prog="python -m kpikit.report", description=DESCRIPTION)
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

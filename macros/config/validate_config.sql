@@ -47,6 +47,69 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {%- set tracker = var('kpikit_tracker') -%}
+    {%- if tracker not in ['native', 'segment', 'rudderstack', 'snowplow'] -%}
+        {%- do errors.append("kpikit_tracker '" ~ tracker ~ "' is not a tracker kpikit reads: set it to native (the raw tables of vars kpikit_events, kpikit_users, kpikit_survey_responses), segment, rudderstack or snowplow") -%}
+    {%- endif -%}
+
+    {%- for name, keys in [
+        ('task_events', ['started', 'completed', 'failed', 'abandoned', 'error']),
+        ('event_property_keys', ['feature', 'task_id', 'attempt_id']),
+        ('survey_names', ['nps', 'csat', 'sus']),
+    ] -%}
+        {%- set mapping = var(name) -%}
+        {%- if mapping is not mapping -%}
+            {%- do errors.append(name ~ " must map " ~ keys | join(', ') ~ " to names, got '" ~ mapping ~ "'") -%}
+        {%- else -%}
+            {%- for key in keys -%}
+                {%- set value = mapping.get(key) -%}
+                {%- if value is not string or value | trim == '' -%}
+                    {%- do errors.append(name ~ "." ~ key ~ " must be a non-empty name, got '" ~ value ~ "'") -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- for key in mapping if key not in keys -%}
+                {%- do errors.append(name ~ " has no key '" ~ key ~ "' (its keys are " ~ keys | join(', ') ~ ")") -%}
+            {%- endfor -%}
+            {%- if mapping.values() | unique | list | length != mapping.values() | list | length -%}
+                {%- do errors.append(name ~ " must give each key its own name, got " ~ mapping) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set custom_kpis = var('kpikit_custom_kpis') -%}
+    {%- set builtin_ids = kpikit.kpi_ids(include_custom=false) -%}
+    {%- set custom_ids = [] -%}
+    {%- if custom_kpis is string or custom_kpis is not iterable -%}
+        {%- do errors.append("kpikit_custom_kpis must be a list of {model: <your model>, kpi_ids: [<its kpi_ids>]}, got '" ~ custom_kpis ~ "'") -%}
+    {%- else -%}
+        {%- for custom in custom_kpis -%}
+            {%- if custom is not mapping or custom.get('model') is not string or custom.get('kpi_ids') is string or custom.get('kpi_ids') is not iterable or custom.get('kpi_ids') | length == 0 -%}
+                {%- do errors.append("kpikit_custom_kpis entries are {model: <your model>, kpi_ids: [<its kpi_ids>]}, got '" ~ custom ~ "'") -%}
+            {%- else -%}
+                {%- for kpi_id in custom['kpi_ids'] -%}
+                    {%- if kpi_id in builtin_ids -%}
+                        {%- do errors.append("kpikit_custom_kpis: model " ~ custom['model'] ~ " publishes kpi_id '" ~ kpi_id ~ "', which is one of kpikit's own: give your KPI another name") -%}
+                    {%- elif kpi_id in custom_ids -%}
+                        {%- do errors.append("kpikit_custom_kpis: kpi_id '" ~ kpi_id ~ "' is listed twice") -%}
+                    {%- endif -%}
+                    {%- do custom_ids.append(kpi_id) -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+
+    {%- set event_tables = var('segment_event_tables') -%}
+    {%- if event_tables is string or event_tables is not iterable -%}
+        {%- do errors.append("segment_event_tables must be a list of event table names, got '" ~ event_tables ~ "'") -%}
+    {%- endif -%}
+
+    {%- for name in ['events_freshness_warn_days', 'events_freshness_error_days', 'users_freshness_warn_days', 'survey_responses_freshness_warn_days'] -%}
+        {%- set value = var(name) -%}
+        {%- if value is not number or value is boolean or value <= 0 -%}
+            {%- do errors.append(name ~ " must be a number of days > 0, got '" ~ value ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+
     {%- if var('raw_path', none) and target.type != 'duckdb' -%}
         {%- do errors.append("raw_path (reading Parquet files directly) works on DuckDB only; on " ~ target.type ~ " load the files into the raw schema instead") -%}
     {%- endif -%}

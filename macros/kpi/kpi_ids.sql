@@ -1,6 +1,6 @@
-{#- The list of every kpi_id the package publishes (SPEC section 3), with one retention_dN per
-    day of var `retention_days`. -#}
-{% macro kpi_ids() -%}
+{#- The list of every kpi_id kpi_values publishes: the package's, with one retention_dN per day
+    of var `retention_days`, then those of the user's own KPI models (var `kpikit_custom_kpis`). -#}
+{% macro kpi_ids(include_custom=true) -%}
     {%- set ids = [
         'task_success_rate', 'time_on_task_seconds', 'task_error_rate',
         'dau', 'wau', 'mau', 'stickiness', 'churn_rate', 'feature_adoption_rate',
@@ -10,5 +10,8 @@
         {%- do ids.append('retention_d' ~ day_number) -%}
     {%- endfor -%}
     {%- do ids.extend(['nps', 'csat', 'sus', 'conversion_rate']) -%}
+    {%- for custom in (var('kpikit_custom_kpis') if include_custom else []) -%}
+        {%- do ids.extend(custom['kpi_ids']) -%}
+    {%- endfor -%}
     {{ return(ids) }}
 {%- endmacro %}

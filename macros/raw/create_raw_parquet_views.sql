@@ -1,8 +1,9 @@
 {#-
-    When var `raw_path` names a folder, (re)create the three raw tables of SPEC section 1 as views
-    over `<raw_path>/<table>.parquet` in the raw schema, so the sources, their freshness checks and
-    the unit tests of the staging models all see one ordinary relation per raw table. Runs
-    on-run-start; does nothing without `raw_path`. A missing file stops the run with a clear error.
+    When var `raw_path` names a folder, (re)create the three raw tables (users, events,
+    survey_responses) as views over `<raw_path>/<table>.parquet` in the raw schema, so the
+    sources, their freshness checks and the unit tests of the staging models all see one ordinary
+    relation per raw table. Runs on-run-start; does nothing without `raw_path`. A missing file
+    stops the run with a clear error.
 -#}
 {% macro create_raw_parquet_views() -%}
     {%- set raw_path = var('raw_path', none) -%}

@@ -1,6 +1,6 @@
 {#-
-    The columns of a raw events row (SPEC section 1) that staging keeps, in staging's order: the
-    select list of every step of stg_raw__events that carries a whole copy.
+    The columns of a raw events row that staging keeps, in staging's order: the select list of
+    every step of stg_raw__events that carries a whole copy.
 -#}
 {% macro raw_event_columns() -%}
     {{ return(['event_id', 'user_id', 'anonymous_id', 'session_id', 'event_name', 'properties',
@@ -21,8 +21,8 @@
 {%- endmacro %}
 
 {#-
-    Why a typed raw events row is quarantined (SPEC section 1), or null when it is valid. The
-    first rule that applies names the reason.
+    Why a typed raw events row is quarantined, or null when it is valid. The first rule that
+    applies names the reason (docs/definitions.md, "What counts as input").
 -#}
 {% macro raw_event_quarantine_reason() -%}
     case

@@ -43,7 +43,7 @@ def write_raw_folder(
     events: Iterable[dict[str, Any]] = (),
     survey_responses: Iterable[dict[str, Any]] = (),
 ) -> Path:
-    """Write users/events/survey_responses.parquet with the SPEC's columns; missing keys are
+    """Write users/events/survey_responses.parquet with the raw layout's columns; missing keys are
     null, a dict `properties` is serialised to JSON text."""
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()

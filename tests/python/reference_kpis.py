@@ -1,12 +1,12 @@
-"""Independent reference implementation of the KPI definitions of SPEC.md.
+"""Independent reference implementation of the KPI definitions (docs/definitions.md).
 
-Written from ../shared/SPEC.md and docs/spec_readings.md only, never from the package's SQL, so
+Written from the definitions and docs/spec_readings.md only, never from the package's SQL, so
 that the cross-check in test_kpi_values_match_reference.py compares two independent readings of
 the same contract. DuckDB is used only to fetch the raw Parquet rows; everything after that is
 plain Python (datetime, zoneinfo, json, statistics, math).
 
 Entry point: ``compute_kpi_values(raw_dir, config) -> list[KpiRow]``, one ``KpiRow`` per row of
-``kpi_values`` (SPEC section 3).
+``kpi_values``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-Z = 1.96  # SPEC: "95% (z = 1.96)"
+Z = 1.96  # 95% intervals (z = 1.96)
 EPOCH = datetime(1970, 1, 1)
 
 TASK_STARTED = "task_started"
@@ -70,7 +70,7 @@ KPI_IDS = (
 
 @dataclass(frozen=True)
 class Config:
-    """The SPEC's vars with their defaults (dbt_project.yml)."""
+    """The vars that change a definition, with their defaults (dbt_project.yml)."""
 
     kpi_timezone: str = "UTC"
     passive_events: tuple[str, ...] = ("email_delivered", "email_opened", "push_delivered")
@@ -90,7 +90,7 @@ class Config:
 
 @dataclass(frozen=True)
 class KpiRow:
-    """One row of kpi_values, with exactly its columns (SPEC section 3)."""
+    """One row of kpi_values, with exactly its columns."""
 
     kpi_id: str
     grain: str
@@ -142,7 +142,7 @@ class SurveyRow:
 
 @dataclass
 class Dataset:
-    """Section 1 applied: what is used, what is a duplicate, what is quarantined (and why)."""
+    """The input rules applied: what is used, is a duplicate, is quarantined (and why)."""
 
     users: dict[str, datetime]  # user_id -> created_at of the winning version
     events: list[Event]
@@ -195,7 +195,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def parse_properties(text: str | None) -> tuple[bool, dict[str, Any] | None]:
-    """(is_valid, object). SPEC: properties is "a JSON object"; null is allowed.
+    """(is_valid, object). properties must be a JSON object; null is allowed.
 
     Reading: json.loads must succeed and give a dict; numbers are kept as their source text
     (parse_int / parse_float), and NaN / Infinity are not JSON.
@@ -226,7 +226,7 @@ def json_text(obj: dict[str, Any] | None, key: str) -> str | None:
 
 
 def adjusted_wald(x: float, n: float) -> tuple[float, float]:
-    """SPEC 2.1: "p' = (x + z²/2)/(n + z²), p' ± z·sqrt(p'(1−p')/(n + z²)), clipped to [0, 1]"."""
+    """p' = (x + z²/2)/(n + z²), p' ± z·sqrt(p'(1−p')/(n + z²)), clipped to [0, 1]."""
     z2 = Z * Z
     p = (x + z2 / 2) / (n + z2)
     half = Z * math.sqrt(p * (1 - p) / (n + z2))
@@ -306,12 +306,12 @@ def _row_content_key(row: dict[str, Any]) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------------------------
-# Section 1: validation, de-duplication, identity
+# Inputs: validation, de-duplication, identity
 # --------------------------------------------------------------------------------------------
 
 
 def user_quarantine_reason(row: dict[str, Any]) -> str | None:
-    """SPEC 1: "Invalid, quarantined: null user_id or created_at"."""
+    """Invalid, quarantined: null user_id or created_at."""
     if row["user_id"] is None:
         return "null_user_id"
     if row["created_at"] is None:
@@ -320,8 +320,8 @@ def user_quarantine_reason(row: dict[str, Any]) -> str | None:
 
 
 def event_quarantine_reason(row: dict[str, Any], config: Config) -> str | None:
-    """SPEC 1: "null event_id, event_name or occurred_at; both ids null; occurred_at more than
-    max_clock_skew_hours after received_at; properties that are not a JSON object" (+ reading 2:
+    """Invalid: null event_id, event_name or occurred_at; both ids null; occurred_at more than
+    max_clock_skew_hours after received_at; properties that are not a JSON object (+ reading 2:
     null received_at, reasons checked in this order)."""
     if row["event_id"] is None:
         return "null_event_id"
@@ -341,7 +341,7 @@ def event_quarantine_reason(row: dict[str, Any], config: Config) -> str | None:
 
 
 def survey_quarantine_reason(row: dict[str, Any]) -> str | None:
-    """SPEC 1: "unknown survey, item or score out of range, null score" (+ reading 2)."""
+    """Invalid: unknown survey, item or score out of range, null score (+ reading 2)."""
     if row["response_id"] is None:
         return "null_response_id"
     if row["responded_at"] is None:
@@ -384,7 +384,7 @@ def _keep_first(rows: Iterable[dict[str, Any]], key_of: Any, order_of: Any) -> l
 
 
 def load_dataset(raw_dir: Path, config: Config) -> Dataset:
-    """SPEC section 1: validate (quarantine), then de-duplicate, then stitch identities."""
+    """Validate (quarantine), then de-duplicate, then stitch identities."""
     tz = config.tz
     raw_users = fetch_rows(raw_dir / "users.parquet")
     raw_events = fetch_rows(raw_dir / "events.parquet")
@@ -496,7 +496,7 @@ def load_dataset(raw_dir: Path, config: Config) -> Dataset:
 
 
 # --------------------------------------------------------------------------------------------
-# 2.1 Task success
+# Tasks
 # --------------------------------------------------------------------------------------------
 
 
@@ -511,10 +511,10 @@ class Attempt:
 
 
 def resolve_attempts(data: Dataset, config: Config) -> list[Attempt]:
-    """SPEC 2.1: "An attempt's outcome is its earliest terminal event at most
-    task_timeout_minutes after its start; a terminal event later than that does not count. An
-    attempt with no such terminal event is `abandoned` once start + timeout has passed by the end
-    of the as-of date; before that it is in progress and not counted." (reading 6)."""
+    """An attempt's outcome is its earliest terminal event at most task_timeout_minutes after
+    its start; a terminal event later than that does not count. An attempt with no such terminal
+    event is `abandoned` once start + timeout has passed by the end of the as-of date; before
+    that it is in progress and not counted (reading 6)."""
     assert data.as_of is not None
     timeout = timedelta(minutes=config.task_timeout_minutes)
     end_of_as_of = (
@@ -558,11 +558,11 @@ def resolve_attempts(data: Dataset, config: Config) -> list[Attempt]:
 
 
 def task_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.1: task_success_rate = completed / (completed + failed + abandoned) with an
-    adjusted-Wald interval; time_on_task_seconds = "geometric mean of (terminal − start) seconds
-    over completed attempts with a positive duration"; task_error_rate = "the counted attempts'
-    task_error events / counted attempts". "Each task KPI is published overall (dimension `all`)
-    and per `task_id`", by start month."""
+    """task_success_rate = completed / (completed + failed + abandoned) with an adjusted-Wald
+    interval; time_on_task_seconds = geometric mean of (terminal − start) seconds over completed
+    attempts with a positive duration; task_error_rate = the counted attempts' task_error events
+    / counted attempts. Each task KPI is published overall (dimension `all`) and per `task_id`,
+    by start month."""
     assert data.as_of is not None
     groups: dict[tuple[date, str, str], list[Attempt]] = defaultdict(list)
     for attempt in resolve_attempts(data, config):
@@ -619,13 +619,13 @@ def task_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 
 
 # --------------------------------------------------------------------------------------------
-# 2.2 Active users
+# Activity
 # --------------------------------------------------------------------------------------------
 
 
 def active_days_by_user(data: Dataset, config: Config) -> dict[str, set[date]]:
-    """SPEC 2.2: "A user is active on a day with at least one valid event whose event_name is not
-    in passive_events"; user KPIs "count persons that resolve to a user_id"."""
+    """A user is active on a day with at least one valid event whose event_name is not in
+    passive_events; user KPIs count persons that resolve to a user_id."""
     passive = set(config.passive_events)
     days: dict[str, set[date]] = defaultdict(set)
     for event in data.events:
@@ -661,11 +661,11 @@ def trailing_distinct_counts(
 
 
 def active_user_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.2, day grain: "one row for every day from the first day with an active user to the
-    as-of date: dau; wau = distinct active users over the 7 days ending that day; mau = distinct
-    over the mau_window_days days ending that day; stickiness = dau / mau". Month grain: "mau =
+    """Day grain: one row for every day from the first day with an active user to the as-of
+    date: dau; wau = distinct active users over the 7 days ending that day; mau = distinct over
+    the mau_window_days days ending that day; stickiness = dau / mau. Month grain: mau =
     distinct active users in the calendar month; dau = mean of the day-grain dau over the month's
-    days in that series; stickiness = that dau / that mau"; then churn_rate and
+    days in that series; stickiness = that dau / that mau; then churn_rate and
     feature_adoption_rate."""
     assert data.as_of is not None
     as_of = data.as_of
@@ -733,8 +733,8 @@ def active_user_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 def churn_kpis(
     users_by_month: dict[date, set[str]], months: list[date], as_of: date
 ) -> list[KpiRow]:
-    """SPEC 2.2: "churn_rate (month M): users active in month M−1 and not in M, over users active
-    in M−1; only for complete months M" (reading 8: rows only when M−1 has active users)."""
+    """churn_rate (month M): users active in month M−1 and not in M, over users active in M−1;
+    only for complete months M (reading 8: rows only when M−1 has active users)."""
     rows: list[KpiRow] = []
     for month in months:
         if month_end(month) > as_of:
@@ -754,8 +754,8 @@ def churn_kpis(
 def feature_adoption_kpis(
     data: Dataset, users_by_month: dict[date, set[str]], as_of: date
 ) -> list[KpiRow]:
-    """SPEC 2.2: "feature_adoption_rate (month, by feature): active users with an event whose
-    properties.feature is that feature, over the month's mau (published per feature only)"
+    """feature_adoption_rate (month, by feature): active users with an event whose
+    properties.feature is that feature, over the month's mau (published per feature only)
     (reading 9: any valid event of the month, the user active in that month)."""
     adopters: dict[tuple[date, str], set[str]] = defaultdict(set)
     for event in data.events:
@@ -783,14 +783,14 @@ def feature_adoption_kpis(
 
 
 # --------------------------------------------------------------------------------------------
-# 2.3 Activation and 2.4 Retention
+# Activation and retention
 # --------------------------------------------------------------------------------------------
 
 
 def activation_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.3: "A user is activated when they perform any of activation_events at or after
-    created_at and before created_at + activation_window_days days. Cohort = sign-up day.
-    Eligible users: sign-up day + window ≤ as-of date." activation_rate = activated eligible /
+    """A user is activated when they perform any of activation_events at or after created_at
+    and before created_at + activation_window_days days. Cohort = sign-up day. Eligible users:
+    sign-up day + window ≤ as-of date. activation_rate = activated eligible /
     eligible; time_to_activation_hours = percentile_cont(0.5) of hours to the first activation
     event over the eligible activated users, by sign-up month."""
     assert data.as_of is not None
@@ -839,8 +839,8 @@ def activation_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 
 
 def retention_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.4: "For each N in retention_days: a user is retained on day N when active on
-    sign-up day + N exactly. Eligible: sign-up day + N ≤ as-of date." retention_dN = retained
+    """For each N in retention_days: a user is retained on day N when active on sign-up
+    day + N exactly. Eligible: sign-up day + N ≤ as-of date. retention_dN = retained
     eligible / eligible, by sign-up month (reading 11: users of raw.users)."""
     assert data.as_of is not None
     active = active_days_by_user(data, config)
@@ -872,13 +872,13 @@ def retention_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 
 
 # --------------------------------------------------------------------------------------------
-# 2.5 Surveys
+# Surveys
 # --------------------------------------------------------------------------------------------
 
 
 def nps_interval(promoters: int, detractors: int, n: int) -> tuple[float, float]:
-    """SPEC 2.5: "se = sqrt((p + d − (p − d)²)/n); nps ± 100 · 1.96 · se, clipped to
-    [−100, 100]"."""
+    """NPS interval: se = sqrt((p + d − (p − d)²)/n); nps ± 100 · 1.96 · se, clipped to
+    [−100, 100]."""
     p = promoters / n
     d = detractors / n
     nps = 100 * (promoters - detractors) / n
@@ -887,16 +887,16 @@ def nps_interval(promoters: int, detractors: int, n: int) -> tuple[float, float]
 
 
 def sus_score(scores_by_item: dict[int, int]) -> float:
-    """SPEC 2.5: "2.5 · Σ(odd items: score − 1; even items: 5 − score)"."""
+    """SUS score: 2.5 · Σ(odd items: score − 1; even items: 5 − score)."""
     return 2.5 * sum(
         score - 1 if item % 2 == 1 else 5 - score for item, score in scores_by_item.items()
     )
 
 
 def survey_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.5, by month of responded_at: nps = 100 · (promoters − detractors) / responses;
-    csat = 100 · top-2-box / responses; sus = mean score of complete responses, "with interval
-    mean ± 1.96 · sd/sqrt(n) (sample sd; none when n < 2)"."""
+    """By month of responded_at: nps = 100 · (promoters − detractors) / responses;
+    csat = 100 · top-2-box / responses; sus = mean score of complete responses, with interval
+    mean ± 1.96 · sd/sqrt(n) (sample sd; none when n < 2)."""
     assert data.as_of is not None
     tz = config.tz
     nps_scores: dict[date, list[int]] = defaultdict(list)
@@ -967,15 +967,15 @@ def survey_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 
 
 # --------------------------------------------------------------------------------------------
-# 2.6 Conversion
+# Conversion
 # --------------------------------------------------------------------------------------------
 
 
 def conversion_kpis(data: Dataset, config: Config) -> list[KpiRow]:
-    """SPEC 2.6: "A person enters at their first-ever step-1 event; each later step is matched to
-    the earliest event of that step at or after the previous matched step; the person converts
-    when the last step is matched at most conversion_window_days days after entry. Eligible:
-    entry day + window ≤ as-of date." conversion_rate = converted eligible / eligible entrants,
+    """A person enters at their first-ever step-1 event; each later step is matched to the
+    earliest event of that step at or after the previous matched step; the person converts when
+    the last step is matched at most conversion_window_days days after entry. Eligible:
+    entry day + window ≤ as-of date. conversion_rate = converted eligible / eligible entrants,
     by entry month; every person counts, anonymous visitors included."""
     assert data.as_of is not None
     steps = config.conversion_steps
@@ -1019,7 +1019,7 @@ def conversion_kpis(data: Dataset, config: Config) -> list[KpiRow]:
 
 
 # --------------------------------------------------------------------------------------------
-# Section 3: kpi_values
+# kpi_values
 # --------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""The demo data generator (`kpikit generate`): SPEC section 1 layout, determinism, every quirk,
+"""The demo data generator (`kpikit generate`): native raw layout, determinism, every quirk,
 realistic behaviour, the --events target and argument errors. Small runs only: fast."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ HORIZON = datetime.combine(END_DATE + timedelta(days=1), datetime.min.time())
 SMALL_USERS = 300
 TABLES = ("users", "events", "survey_responses")
 
-# SPEC section 1: columns, types and order.
-SPEC_COLUMNS = {
+# The native raw layout: columns, types and order.
+RAW_COLUMNS = {
     "users": [
         ("user_id", "VARCHAR"),
         ("created_at", "TIMESTAMP"),
@@ -275,7 +275,7 @@ def test_files_and_schema_match_spec(small_run: Path, small: duckdb.DuckDBPyConn
     assert sorted(path.name for path in small_run.iterdir()) == sorted(
         f"{table}.parquet" for table in TABLES
     ), "only the three tables, no leftover temporary files"
-    for table, columns in SPEC_COLUMNS.items():
+    for table, columns in RAW_COLUMNS.items():
         described = small.execute(f"describe select * from {table}").fetchall()
         assert [(row[0], row[1]) for row in described] == columns, table
 

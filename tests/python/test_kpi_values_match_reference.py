@@ -1,10 +1,10 @@
 """The warehouse's kpi_values must equal the independent Python reference, row for row.
 
 For two generator seeds and two reporting time zones, the dbt build of the generated data is
-compared with `reference_kpis.compute_kpi_values` (plain Python written from SPEC.md): the same
-set of keys (kpi_id, grain, period_start, dimension, dimension_value), and in every row the same
-value, numerator, denominator, sample_size, interval and is_complete, floats to a relative
-tolerance of 1e-9.
+compared with `reference_kpis.compute_kpi_values` (plain Python written from
+docs/definitions.md): the same set of keys (kpi_id, grain, period_start, dimension,
+dimension_value), and in every row the same value, numerator, denominator, sample_size, interval
+and is_complete, floats to a relative tolerance of 1e-9.
 """
 
 from __future__ import annotations

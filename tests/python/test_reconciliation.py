@@ -34,6 +34,9 @@ RECONCILE_TESTS = [
     "rows_reconcile_stg_raw__survey_responses",
 ]
 SELECTION = [
+    "stg_input__events",
+    "stg_input__users",
+    "stg_input__survey_responses",
     "stg_raw__events_classified",
     "stg_raw__events",
     "stg_raw__events_quarantine",

@@ -1,5 +1,5 @@
-"""Hand-computed checks of the reference implementation, straight from SPEC.md, so that the
-cross-check against the warehouse can be trusted."""
+"""Hand-computed checks of the reference implementation, straight from the definitions
+(docs/definitions.md), so that the cross-check against the warehouse can be trusted."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_properties_must_be_a_json_object() -> None:
         assert parse_properties(text)[0] is False, text
 
 
-# ---- section 1 ------------------------------------------------------------------------------
+# ---- inputs ---------------------------------------------------------------------------------
 
 
 def test_quarantine_duplicates_and_reconciliation(make_raw: Callable[..., Path]) -> None:
@@ -310,8 +310,8 @@ def test_retention_window_boundary_and_time_zone(make_raw: Callable[..., Path]) 
     )
     jan = date(2026, 1, 1)
     utc = compute_kpi_values(raw, Config())
-    # The as-of date is Jan 9: the passive email_opened is a valid event (SPEC 2: "the latest day
-    # holding a valid event"), though it makes nobody active.
+    # The as-of date is Jan 9: the passive email_opened is a valid event (the as-of date is the
+    # latest day holding a valid event), though it makes nobody active.
     d1 = get(utc, "retention_d1", jan)
     assert (d1.numerator, d1.denominator) == (2.0, 3.0)  # u1 on Jan 2, u3 on Jan 3; u2 not
     d7 = get(utc, "retention_d7", jan)

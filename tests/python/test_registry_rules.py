@@ -99,6 +99,7 @@ def build_registry(project: Path, raw_dir: Path) -> subprocess.CompletedProcess[
         raw_dir,
         "--select",
         "kpi_registry",
+        "stg_registry__kpi_entries",
         "+kpi_values",
         "--exclude",
         "test_type:unit",

@@ -21,8 +21,9 @@ import duckdb
 import pytest
 from dbt_project import REPO_ROOT, apt_install
 from headless_chromium import open_page
-from scorecard_build import build_scorecard
+from scorecard_build import build_scorecard, copy_with_marts_in, write_manifest
 
+from kpikit.publish import MARTS_SCHEMA_ENV
 from kpikit.report import (
     STATUS_LABELS,
     STATUSES,
@@ -32,6 +33,7 @@ from kpikit.report import (
     format_change,
     format_value,
     humanize,
+    load_report,
     main,
     nice_ticks,
     render_html,
@@ -47,6 +49,7 @@ DOCS_SCREENSHOT = REPO_ROOT / "docs" / "img" / "kpi_scorecard.png"
 PAGE_WIDTH = 1280
 # Anything that would make a browser fetch something: the page must hold none.
 FETCHING = re.compile(r"""\b(?:src|href|srcset|xlink:href)\s*=|url\(|@import""", re.IGNORECASE)
+DEV_SCHEMA = "dev_marts"  # where the marts land when kpikit is a package of a dev target
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +58,12 @@ def warehouse(
 ) -> Path:
     """The shared seed-7 warehouse, with the registry and the scorecard built into it."""
     return build_scorecard(built_warehouse(SEED, TIMEZONE), generated_raw(SEED), TIMEZONE)
+
+
+@pytest.fixture(autouse=True)
+def no_schema_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI tests name the schema themselves: $KPIKIT_MARTS_SCHEMA of the caller is unset."""
+    monkeypatch.delenv(MARTS_SCHEMA_ENV, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +160,144 @@ def test_cli_errors_name_what_is_missing(
     assert main(["--database", str(without_scorecard), "--out", str(out)]) == 1
     assert "marts.kpi_scorecard is missing" in capsys.readouterr().err
     assert not out.exists()
+
+
+# --- marts in another schema: --schema, --manifest, $KPIKIT_MARTS_SCHEMA ------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_warehouse(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared warehouse with its marts in the schema dev_marts, none in marts."""
+    copy = tmp_path_factory.mktemp("dev_target") / "warehouse.duckdb"
+    return copy_with_marts_in(warehouse, copy, DEV_SCHEMA)
+
+
+def footer_sources(page: str) -> str:
+    return page[page.index('<footer class="page-footer">') :]
+
+
+def test_report_reads_the_marts_from_another_schema(warehouse: Path, dev_warehouse: Path) -> None:
+    expected = load_report(warehouse)
+    report = load_report(dev_warehouse, schema=DEV_SCHEMA)
+
+    assert report.entries == expected.entries and report.entries
+    assert report.trends == expected.trends and report.months == expected.months
+    footer = footer_sources(render_html(report))
+    assert f"<code>{DEV_SCHEMA}.kpi_scorecard</code>" in footer
+    assert f"<code>{DEV_SCHEMA}.kpi_values</code>" in footer
+
+
+@pytest.mark.parametrize("how", ["schema", "manifest", "env", "schema-beats-env"])
+def test_cli_reads_the_schema_named_by_flag_manifest_or_env(
+    warehouse: Path,
+    dev_warehouse: Path,
+    scorecard: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    database, flags = dev_warehouse, ["--schema", DEV_SCHEMA]
+    scorecard_schema = DEV_SCHEMA
+    if how == "manifest":  # each model read from its own schema, as the manifest says
+        scorecard_schema = "dev_scores"
+        database = copy_with_marts_in(
+            warehouse, tmp_path / "split.duckdb", DEV_SCHEMA, {"kpi_scorecard": scorecard_schema}
+        )
+        manifest = tmp_path / "target" / "manifest.json"
+        write_manifest(manifest, {"kpi_values": DEV_SCHEMA, "kpi_scorecard": scorecard_schema})
+        flags = ["--manifest", str(manifest)]
+    elif how == "env":
+        monkeypatch.setenv(MARTS_SCHEMA_ENV, DEV_SCHEMA)
+        flags = []
+    elif how == "schema-beats-env":
+        monkeypatch.setenv(MARTS_SCHEMA_ENV, "nope")
+    out = tmp_path / "report.html"
+
+    assert main(["--database", str(database), "--out", str(out), *flags]) == 0
+
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == len(scorecard)
+    footer = footer_sources(page)
+    assert f"<code>{scorecard_schema}.kpi_scorecard</code>" in footer
+    assert f"<code>{DEV_SCHEMA}.kpi_values</code>" in footer
+
+
+def scorecard_only(database: Path) -> Path:
+    """A warehouse whose dev_marts schema holds kpi_scorecard but no kpi_values."""
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"create schema {DEV_SCHEMA}")
+        con.execute(f"create table {DEV_SCHEMA}.kpi_scorecard (kpi_id varchar)")
+    finally:
+        con.close()
+    return database
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "code", "message"),
+    [
+        (
+            "dev",
+            [],
+            1,
+            "marts.kpi_scorecard is missing from {database}: build it with `dbt build --select "
+            "kpi_registry+` (or make demo), or name the schema holding the marts with --schema "
+            "NAME or --manifest FILE",
+        ),
+        ("dev", ["--schema", "nope"], 1, "nope.kpi_scorecard is missing"),
+        ("scorecard only", ["--schema", DEV_SCHEMA], 1, f"{DEV_SCHEMA}.kpi_values is missing"),
+        ("dev", ["--manifest", "{tmp}/missing.json"], 2, "missing.json: no such file"),
+        ("dev", ["--manifest", "{tmp}/values_only.json"], 2, "holds no kpi_scorecard model"),
+        (
+            "dev",
+            ["--schema", DEV_SCHEMA, "--out", "{tmp}/a_file/report.html"],
+            2,
+            "{tmp}/a_file is a file, not a folder",
+        ),
+        ("dev", ["--schema", DEV_SCHEMA, "--out", "{tmp}"], 2, "--out {tmp} is a folder"),
+    ],
+    ids=[
+        "default-marts",
+        "unknown-schema",
+        "no-kpi-values",
+        "no-manifest",
+        "no-model",
+        "out-under-a-file",
+        "out-is-a-folder",
+    ],
+)
+def test_cli_schema_manifest_and_output_errors_are_one_line(
+    dev_warehouse: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    flags: list[str],
+    code: int,
+    message: str,
+) -> None:
+    database = dev_warehouse if source == "dev" else scorecard_only(tmp_path / "scores.duckdb")
+    write_manifest(tmp_path / "values_only.json", {"kpi_values": DEV_SCHEMA})
+    (tmp_path / "a_file").write_text("in the way\n")
+    before = sorted(tmp_path.iterdir())
+    out = tmp_path / "report" / "kpi_scorecard.html"
+    arguments = [flag.replace("{tmp}", str(tmp_path)) for flag in flags]
+
+    assert main(["--database", str(database), "--out", str(out), *arguments]) == code
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("kpikit report: error: ") and captured.err.count("\n") == 1
+    assert message.format(tmp=tmp_path, database=database) in captured.err
+    assert sorted(tmp_path.iterdir()) == before, "nothing written, no temporary file left"
+
+
+def test_help_names_the_schema_options_and_the_env_var(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--schema NAME" in text and "--manifest FILE" in text
+    assert f"${MARTS_SCHEMA_ENV}" in text and "kpi_scorecard and kpi_values models" in text
 
 
 # --- a hand-made scorecard covering every case --------------------------------------------------

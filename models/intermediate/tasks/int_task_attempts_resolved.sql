@@ -56,7 +56,7 @@ starts_ranked as (
         occurred_at_local as started_at_local,
         row_number() over (partition by attempt_id order by occurred_at, event_id) as start_rank
     from task_events
-    where event_name = 'task_started'
+    where event_name = {{ kpikit.task_event('started') }}
 ),
 
 attempt_starts as (
@@ -74,8 +74,8 @@ terminal_events_in_time as (
             order by
                 task_events.occurred_at,
                 case task_events.event_name
-                    when 'task_completed' then 1
-                    when 'task_failed' then 2
+                    when {{ kpikit.task_event('completed') }} then 1
+                    when {{ kpikit.task_event('failed') }} then 2
                     else 3
                 end,
                 task_events.event_id
@@ -84,7 +84,11 @@ terminal_events_in_time as (
     inner join task_events
         on
             attempt_starts.attempt_id = task_events.attempt_id
-            and task_events.event_name in ('task_completed', 'task_failed', 'task_abandoned')
+            and task_events.event_name in (
+                {{ kpikit.task_event('completed') }},
+                {{ kpikit.task_event('failed') }},
+                {{ kpikit.task_event('abandoned') }}
+            )
             and task_events.occurred_at
             <= {{ dbt.dateadd('minute', timeout_minutes, 'attempt_starts.started_at') }}
 ),
@@ -94,7 +98,7 @@ attempt_errors as (
         attempt_id,
         count(*) as error_count
     from task_events
-    where event_name = 'task_error'
+    where event_name = {{ kpikit.task_event('error') }}
     group by attempt_id
 ),
 
@@ -106,9 +110,15 @@ attempts_with_outcomes as (
         attempt_starts.person_type,
         attempt_starts.resolved_user_id,
         case
-            when terminal_events_in_time.event_name = 'task_completed' then 'completed'
-            when terminal_events_in_time.event_name = 'task_failed' then 'failed'
-            when terminal_events_in_time.event_name = 'task_abandoned' then 'abandoned'
+            when
+                terminal_events_in_time.event_name = {{ kpikit.task_event('completed') }}
+                then 'completed'
+            when
+                terminal_events_in_time.event_name = {{ kpikit.task_event('failed') }}
+                then 'failed'
+            when
+                terminal_events_in_time.event_name = {{ kpikit.task_event('abandoned') }}
+                then 'abandoned'
             when
                 {{ dbt.dateadd('minute', timeout_minutes, 'attempt_starts.started_at_local') }}
                 <= {{ dbt.dateadd('day', 1, 'as_of_date.as_of_date') }}

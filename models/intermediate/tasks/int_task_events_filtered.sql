@@ -31,13 +31,18 @@ task_events as (
         occurred_at,
         occurred_at_local,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours', 'kpi_timezone']) }}
-            as built_with_settings
+        {{ kpikit.settings_fingerprint_column(
+            ['max_clock_skew_hours', 'kpi_timezone', 'task_events']
+        ) }} as built_with_settings
     from events_identified
     where
         attempt_id is not null
         and event_name in (
-            'task_started', 'task_completed', 'task_failed', 'task_abandoned', 'task_error'
+            {{ kpikit.task_event('started') }},
+            {{ kpikit.task_event('completed') }},
+            {{ kpikit.task_event('failed') }},
+            {{ kpikit.task_event('abandoned') }},
+            {{ kpikit.task_event('error') }}
         )
 )
 

@@ -7,7 +7,7 @@ task_events as (
 started_attempts as (
     select distinct attempt_id
     from task_events
-    where event_name = 'task_started'
+    where event_name = {{ kpikit.task_event('started') }}
 ),
 
 orphan_task_events as (
@@ -23,7 +23,7 @@ orphan_task_events as (
     left join started_attempts
         on task_events.attempt_id = started_attempts.attempt_id
     where
-        task_events.event_name != 'task_started'
+        task_events.event_name != {{ kpikit.task_event('started') }}
         and started_attempts.attempt_id is null
 )
 

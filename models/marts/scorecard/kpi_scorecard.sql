@@ -3,7 +3,7 @@
 with
 
 kpi_registry as (
-    select * from {{ ref('kpi_registry') }}
+    select * from {{ ref('stg_registry__kpi_entries') }}
 ),
 
 kpi_values as (

@@ -32,7 +32,7 @@
 with
 
 events_source as (
-    select * from {{ source('raw', 'events') }}
+    select * from {{ ref('stg_input__events') }}
     {% if is_incremental() -%}
         where {{ kpikit.received_on_changed_day(
             'received_at', received_days, last_loaded_at, reread_since
@@ -168,14 +168,16 @@ events_used as (
         anonymous_id,
         session_id,
         event_name,
-        {{ kpikit.json_extract_text('properties', 'feature') }} as feature,
-        {{ kpikit.json_extract_text('properties', 'task_id') }} as task_id,
-        {{ kpikit.json_extract_text('properties', 'attempt_id') }} as attempt_id,
+        {{ kpikit.json_extract_text('properties', kpikit.property_key('feature')) }} as feature,
+        {{ kpikit.json_extract_text('properties', kpikit.property_key('task_id')) }} as task_id,
+        {{ kpikit.json_extract_text('properties', kpikit.property_key('attempt_id')) }}
+            as attempt_id,
         properties,
         occurred_at,
         received_at,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours']) }} as built_with_settings
+        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours', 'event_property_keys']) }}
+            as built_with_settings
     from copies_ranked
     where delivery_rank = 1 and not is_stored
 )

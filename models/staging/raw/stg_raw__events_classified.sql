@@ -5,7 +5,7 @@
 with
 
 events_source as (
-    select * from {{ source('raw', 'events') }}
+    select * from {{ ref('stg_input__events') }}
 ),
 
 events_typed as (

@@ -25,12 +25,12 @@
 with
 
 events_source as (
-    select * from {{ source('raw', 'events') }}
+    select * from {{ ref('stg_input__events') }}
     {% if is_incremental() -%}
         {#- Two scans, not one `or`: each filter alone lets the warehouse skip old row groups. #}
         where received_at >= {{ reread_since }}
         union all
-        select * from {{ source('raw', 'events') }}
+        select * from {{ ref('stg_input__events') }}
         where
             received_at is null
             and exists (

@@ -22,12 +22,12 @@
 with
 
 events_source as (
-    select received_at from {{ source('raw', 'events') }}
+    select received_at from {{ ref('stg_input__events') }}
     {% if is_incremental() -%}
         {#- Two scans, not one `or`: each filter alone lets the warehouse skip old row groups. #}
         where received_at >= {{ recount_since }}
         union all
-        select received_at from {{ source('raw', 'events') }}
+        select received_at from {{ ref('stg_input__events') }}
         where received_at is null
     {%- endif %}
 ),

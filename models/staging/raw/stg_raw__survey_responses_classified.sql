@@ -6,13 +6,23 @@
 with
 
 survey_responses_source as (
-    select * from {{ source('raw', 'survey_responses') }}
+    select * from {{ ref('stg_input__survey_responses') }}
 ),
 
 survey_responses_typed as (
     select
         cast(response_id as {{ dbt.type_string() }}) as response_id,
-        cast(survey as {{ dbt.type_string() }}) as survey,
+        {#- The survey's name in kpikit's terms (var survey_names); any other name stays as
+            delivered, and is quarantined as unknown_survey. -#}
+        case cast(survey as {{ dbt.type_string() }})
+            {%- for kpi_name, delivered_name in var('survey_names').items() %}
+                when '{{ delivered_name | replace("'", "''") }}' then '{{ kpi_name }}'
+            {%- endfor %}
+            when 'nps' then 'nps (not a survey_names value)'
+            when 'csat' then 'csat (not a survey_names value)'
+            when 'sus' then 'sus (not a survey_names value)'
+            else cast(survey as {{ dbt.type_string() }})
+        end as survey,
         cast(user_id as {{ dbt.type_string() }}) as user_id,
         cast(item as {{ dbt.type_int() }}) as item,
         cast(score as {{ dbt.type_int() }}) as score,

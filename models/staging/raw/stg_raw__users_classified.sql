@@ -6,7 +6,7 @@
 with
 
 users_source as (
-    select * from {{ source('raw', 'users') }}
+    select * from {{ ref('stg_input__users') }}
 ),
 
 users_typed as (
