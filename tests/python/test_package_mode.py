@@ -82,7 +82,13 @@ def _dbt(
 ) -> subprocess.CompletedProcess[str]:
     """Run dbt in the integration project, its warehouse and build files under work_dir."""
     environment = dbt_environment(work_dir)
-    environment.update(DBT_PROFILES_DIR=str(project), DBT_TARGET="dev", **(env or {}))
+    # DBT_PROJECT_DIR too: `make test` exports the repository's, which would win over the cwd.
+    environment.update(
+        DBT_PROFILES_DIR=str(project),
+        DBT_PROJECT_DIR=str(project),
+        DBT_TARGET="dev",
+        **(env or {}),
+    )
     command = [str(VENV_BIN / "dbt"), *arguments, "--log-path", str(work_dir / "logs")]
     if arguments[0] != "deps":
         command += ["--target-path", str(work_dir / "target")]
