@@ -5,7 +5,7 @@
 {% macro validate_config() %}
     {%- set errors = [] -%}
 
-    {%- for name in ['activation_window_days', 'conversion_window_days', 'task_timeout_minutes', 'mau_window_days'] -%}
+    {%- for name in ['activation_window_days', 'conversion_window_days', 'task_timeout_minutes', 'mau_window_days', 'max_event_delay_days'] -%}
         {%- set value = var(name) -%}
         {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
             {%- do errors.append(name ~ " must be a positive whole number, got '" ~ value ~ "'") -%}
@@ -75,6 +75,11 @@
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
+
+    {%- set build_time = var('kpikit_build_time') -%}
+    {%- if build_time is not none and (build_time is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$', build_time)) -%}
+        {%- do errors.append("kpikit_build_time must be null or a UTC timestamp 'YYYY-MM-DD HH:MM:SS', got '" ~ build_time ~ "'") -%}
+    {%- endif -%}
 
     {%- set custom_kpis = var('kpikit_custom_kpis') -%}
     {%- set builtin_ids = kpikit.kpi_ids(include_custom=false) -%}

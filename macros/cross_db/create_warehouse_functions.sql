@@ -28,9 +28,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- PostgreSQL: kpikit_json_is_object(text), the body of postgres__json_is_object. PostgreSQL 15
-    has no error-free JSON test (`is json` and pg_input_is_valid are 16+), so a plpgsql function
-    catches the parse error. -#}
+{#- PostgreSQL: kpikit_json_is_object(text), the body of postgres__json_is_object, and
+    kpikit_parse_timestamp_text / kpikit_parse_number_text, those of parse_timestamp_text and
+    parse_number_text. PostgreSQL 15 has no error-free JSON test or cast (`is json` and
+    pg_input_is_valid are 16+), so plpgsql functions catch the errors. -#}
 {% macro postgres__create_warehouse_functions() -%}
     create schema if not exists {{ adapter.quote(target.schema) }};
     create or replace function {{ adapter.quote(target.schema) }}.kpikit_json_is_object(
@@ -51,6 +52,45 @@
     exception
         when invalid_text_representation or untranslatable_character then
             return false;
+    end;
+    $function$;
+    create or replace function {{ adapter.quote(target.schema) }}.kpikit_parse_timestamp_text(
+        candidate text
+    )
+    returns timestamp
+    language plpgsql
+    immutable
+    parallel unsafe
+    as $function$
+    begin
+        if candidate is null or candidate !~ '{{ kpikit.iso_timestamp_pattern() }}' then
+            return null;
+        end if;
+        if candidate ~ '([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$' then
+            return cast(candidate as timestamptz) at time zone 'UTC';
+        end if;
+        return cast(candidate as timestamp);
+    exception
+        when others then
+            return null;
+    end;
+    $function$;
+    create or replace function {{ adapter.quote(target.schema) }}.kpikit_parse_number_text(
+        candidate text
+    )
+    returns double precision
+    language plpgsql
+    immutable
+    parallel unsafe
+    as $function$
+    begin
+        if candidate is null or trim(candidate) !~ '{{ kpikit.number_pattern() }}' then
+            return null;
+        end if;
+        return cast(trim(candidate) as double precision);
+    exception
+        when others then
+            return null;
     end;
     $function$
 {%- endmacro %}

@@ -23,10 +23,10 @@
     read again, so rows loaded late (received_at earlier than rows already processed) within the
     lookback are still picked up. Only for `{% if is_incremental() %}`.
 -#}
-{% macro received_since(received_at_column='received_at') -%}
+{% macro received_since(received_at_column='received_at', condition=none) -%}
     {{ return(kpikit.scalar_timestamp_of(this, dbt.dateadd(
         'day', -1 * var('incremental_lookback_days'), 'max(' ~ received_at_column ~ ')'
-    ))) }}
+    ), condition)) }}
 {%- endmacro %}
 
 {#-

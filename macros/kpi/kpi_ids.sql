@@ -15,3 +15,14 @@
     {%- endfor -%}
     {{ return(ids) }}
 {%- endmacro %}
+
+{#- The dimensions kpi_values publishes a package KPI by at month grain: `all`, and `task_id` for
+    the task KPIs; feature_adoption_rate is published per `feature` only. -#}
+{% macro kpi_dimensions(kpi_id) -%}
+    {%- if kpi_id in ('task_success_rate', 'time_on_task_seconds', 'task_error_rate') -%}
+        {{ return(['all', 'task_id']) }}
+    {%- elif kpi_id == 'feature_adoption_rate' -%}
+        {{ return(['feature']) }}
+    {%- endif -%}
+    {{ return(['all']) }}
+{%- endmacro %}

@@ -17,27 +17,46 @@
         {{- ',\n    ' if not loop.first -}}
         cast({{ column }} as {{ dbt.type_timestamp() if column in timestamp_columns
             else dbt.type_string() }}) as {{ column }}
-    {%- endfor %}
+    {%- endfor %},
+    unreadable_column
 {%- endmacro %}
 
 {#-
     Why a typed raw events row is quarantined, or null when it is valid. The first rule that
-    applies names the reason (docs/definitions.md, "What counts as input").
+    applies names the reason (docs/definitions.md, "What counts as input"): a missing or
+    unreadable id, name or time; received after the build time (kpikit.build_time) plus
+    `max_clock_skew_hours`; happened more than `max_clock_skew_hours` after it was received, or
+    more than `max_event_delay_days` before; properties that are not a JSON object.
 -#}
 {% macro raw_event_quarantine_reason() -%}
     case
         when event_id is null then 'null_event_id'
         when event_name is null then 'null_event_name'
+        when unreadable_column = 'occurred_at' then 'unreadable_occurred_at'
         when occurred_at is null then 'null_occurred_at'
+        when unreadable_column = 'received_at' then 'unreadable_received_at'
         when received_at is null then 'null_received_at'
         when user_id is null and anonymous_id is null then 'null_user_and_anonymous_id'
+        when {{ kpikit.is_in_future('received_at') }} then 'received_in_future'
         when
             occurred_at > {{ dbt.dateadd('hour', var('max_clock_skew_hours'), 'received_at') }}
             then 'clock_skew'
         when
+            occurred_at < {{ dbt.dateadd('day', -1 * var('max_event_delay_days'), 'received_at') }}
+            then 'too_late'
+        when
             properties is not null and not {{ kpikit.json_is_object('properties') }}
             then 'properties_not_json_object'
     end
+{%- endmacro %}
+
+{#- The quarantine reasons of raw_event_quarantine_reason, in its order. -#}
+{% macro raw_event_quarantine_reasons() -%}
+    {{ return([
+        'null_event_id', 'null_event_name', 'unreadable_occurred_at', 'null_occurred_at',
+        'unreadable_received_at', 'null_received_at', 'null_user_and_anonymous_id',
+        'received_in_future', 'clock_skew', 'too_late', 'properties_not_json_object',
+    ]) }}
 {%- endmacro %}
 
 {#-

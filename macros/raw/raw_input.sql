@@ -40,12 +40,19 @@
 {%- endmacro %}
 
 {#-
-    The select list that reads `columns` from one raw input, each a list [name, expected type],
-    optionally followed by an alias and the var that names the column (for the error message). Checked when the model runs: a relation that does not exist,
-    or a missing column, stops the run with one error naming the input, the column, the type
-    expected and the var to set. Columns are matched case-insensitively; others are ignored. A
-    timestamp with time zone is converted to the UTC timestamp the contract expects, whatever the
-    session's time zone (kpikit.timestamptz_to_utc); every other column is read as delivered.
+    The select list that reads `columns` from one raw input, each a list [name, contract type]
+    (`varchar`, `timestamp` or `number`), optionally followed by an alias and the var that names
+    the column (for the error message), then a column `unreadable_column`. Checked when the model
+    runs: a relation that does not exist, a missing column, or a column whose type cannot hold
+    the contract's values (a timestamp in a boolean, a score in a date, ...) stops the run with
+    one error naming the input, the column, the type expected and the var to set. Columns are
+    matched case-insensitively; others are ignored. Each column comes out in its contract type:
+    text as varchar (ids delivered as numbers or UUIDs cast to text); a timestamp with time zone
+    as its UTC instant, whatever the session's time zone; a date at midnight; timestamps and
+    numbers delivered as text parsed (parse_timestamp_text, parse_number_text); numbers as
+    doubles, read as they come (4.5 and NaN stay what they are; staging checks they are whole).
+    `unreadable_column` names the first column whose delivered text could not be read (null when
+    all were): staging quarantines that row.
 -#}
 {% macro raw_input_columns(input, relation, columns, var_name) -%}
     {%- set column_types = {} -%}
@@ -56,25 +63,106 @@
             }) -%}
         {%- endfor -%}
     {%- endif -%}
+    {%- set unreadable_checks = [] -%}
     {%- for column in columns -%}
-        {%- set name, expected_type = column[0], column[1] -%}
+        {%- set name, contract_type = column[0], column[1] -%}
         {%- set alias = column[2] if column | length > 2 else name -%}
         {%- set column_var = column[3] if column | length > 3 else var_name -%}
         {%- set found = column_types.get(name | lower, [name, none]) -%}
+        {%- set quoted = adapter.quote(found[0]) -%}
+        {#- Before the model runs (parsing) no type is known: read it as the contract's. -#}
+        {%- set family = kpikit.type_family(found[1]) if found[1]
+            else {'varchar': 'text', 'timestamp': 'timestamp', 'number': 'float'}[contract_type] -%}
+        {%- set expected = {
+            'varchar': 'text', 'timestamp': 'a timestamp (or ISO 8601 text)',
+            'number': 'a number (or its text)',
+        }[contract_type] -%}
         {%- if column_types and found[1] is none -%}
             {{ exceptions.raise_compiler_error(
                 "kpikit: the " ~ input ~ " input " ~ relation ~ " has no column " ~ name
-                ~ " (expected " ~ expected_type ~ "). Add or rename the column, or set var `"
+                ~ " (expected " ~ expected ~ "). Add or rename the column, or set var `"
                 ~ column_var ~ "` (see docs/package.md)."
             ) }}
         {%- endif -%}
-        {{- ',\n' if not loop.first -}}
-        {%- if found[1] and ('with time zone' in found[1] or 'timestamptz' in found[1]) -%}
-            {{ kpikit.timestamptz_to_utc(adapter.quote(found[0])) }} as {{ alias }}
-        {%- else -%}
-            {{ adapter.quote(found[0]) }} as {{ alias }}
+        {%- set readable_as = {
+            'varchar': ['text', 'json', 'uuid', 'integer'],
+            'timestamp': ['timestamp', 'timestamptz', 'date', 'text'],
+            'number': ['integer', 'float', 'text'],
+        }[contract_type] -%}
+        {#- A column of any type that holds no value at all is fine (read as null). -#}
+        {%- if family not in readable_as and (family == 'null' or run_query(
+            'select count(' ~ quoted ~ ') from ' ~ relation
+        ).columns[0].values()[0] == 0) -%}
+            {%- set family = 'null' -%}
         {%- endif -%}
-    {%- endfor -%}
+        {%- if family not in readable_as + ['null'] -%}
+            {{ exceptions.raise_compiler_error(
+                "kpikit: the " ~ input ~ " input " ~ relation ~ " has column " ~ found[0]
+                ~ " of type " ~ found[1] ~ ", which cannot hold " ~ expected ~ ". Fix the"
+                ~ " column's type, or set var `" ~ column_var ~ "` (see docs/package.md)."
+            ) }}
+        {%- endif -%}
+        {{- ',\n' if not loop.first -}}
+        {%- if family == 'null' -%}
+            cast(null as {{ {'varchar': dbt.type_string(), 'timestamp': dbt.type_timestamp(),
+                'number': kpikit.type_double()}[contract_type] }})
+        {%- elif contract_type == 'varchar' -%}
+            {{ quoted if family == 'text' else 'cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ')' }}
+        {%- elif family == 'timestamptz' -%}
+            {{ kpikit.timestamptz_to_utc(quoted) }}
+        {%- elif contract_type == 'timestamp' and family == 'text' -%}
+            {{ kpikit.parse_timestamp_text(quoted) }}
+            {%- do unreadable_checks.append([alias, quoted, kpikit.parse_timestamp_text(quoted)]) -%}
+        {%- elif contract_type == 'timestamp' -%}
+            cast({{ quoted }} as {{ dbt.type_timestamp() }})
+        {%- elif family == 'text' -%}
+            {{ kpikit.parse_number_text(quoted) }}
+            {%- do unreadable_checks.append([alias, quoted, kpikit.parse_number_text(quoted)]) -%}
+        {%- else -%}
+            cast({{ quoted }} as {{ kpikit.type_double() }})
+        {%- endif %} as {{ alias }}
+    {%- endfor %},
+{% if unreadable_checks -%}
+case
+    {%- for alias, delivered, parsed in unreadable_checks %}
+    when {{ delivered }} is not null and {{ parsed }} is null then '{{ alias }}'
+    {%- endfor %}
+end
+{%- else -%}
+cast(null as {{ dbt.type_string() }})
+{%- endif %} as unreadable_column
+{%- endmacro %}
+
+{#- The family of a warehouse column type, as raw_input_columns reads it: text, json, uuid,
+    integer, float, timestamp, timestamptz, date, null (DuckDB's type of a column of nulls), or
+    other (booleans, intervals, nested types). -#}
+{% macro type_family(data_type) -%}
+    {%- set type_name = data_type | lower | trim | replace('"', '') -%}
+    {%- if type_name == 'null' -%}
+        {{ return('null') }}
+    {%- elif '[' in type_name or type_name.startswith(('struct', 'map', 'array', 'list', 'union')) -%}
+        {{ return('other') }}
+    {%- elif 'with time zone' in type_name or type_name.startswith('timestamptz') -%}
+        {{ return('timestamptz') }}
+    {%- elif type_name.startswith(('timestamp', 'datetime')) -%}
+        {{ return('timestamp') }}
+    {%- elif type_name == 'date' -%}
+        {{ return('date') }}
+    {%- elif type_name.startswith(('varchar', 'character', 'char', 'text', 'string', 'bpchar'))
+        or type_name == 'name' -%}
+        {{ return('text') }}
+    {%- elif type_name.startswith('json') -%}
+        {{ return('json') }}
+    {%- elif type_name.startswith('uuid') -%}
+        {{ return('uuid') }}
+    {%- elif type_name.startswith(('tinyint', 'smallint', 'integer', 'bigint', 'hugeint',
+        'utinyint', 'usmallint', 'uinteger', 'ubigint', 'uhugeint', 'int2', 'int4', 'int8',
+        'int ', 'long', 'short', 'byte')) or type_name in ('int', 'serial', 'bigserial') -%}
+        {{ return('integer') }}
+    {%- elif type_name.startswith(('double', 'float', 'real', 'decimal', 'numeric')) -%}
+        {{ return('float') }}
+    {%- endif -%}
+    {{ return('other') }}
 {%- endmacro %}
 
 {#-
@@ -102,7 +190,7 @@
         'events': [
             ['event_id', 'varchar'], ['user_id', 'varchar'], ['anonymous_id', 'varchar'],
             ['session_id', 'varchar'], ['event_name', 'varchar'], ['occurred_at', 'timestamp'],
-            ['received_at', 'timestamp'], ['properties', 'varchar (a JSON object as text)'],
+            ['received_at', 'timestamp'], ['properties', 'varchar'],
         ],
         'users': [
             ['user_id', 'varchar'], ['created_at', 'timestamp'], ['updated_at', 'timestamp'],
@@ -110,8 +198,8 @@
             ['acquisition_channel', 'varchar'],
         ],
         'survey_responses': [
-            ['response_id', 'varchar'], ['survey', 'varchar'], ['item', 'integer'],
-            ['score', 'integer'], ['user_id', 'varchar'], ['responded_at', 'timestamp'],
+            ['response_id', 'varchar'], ['survey', 'varchar'], ['user_id', 'varchar'],
+            ['responded_at', 'timestamp'], ['item', 'number'], ['score', 'number'],
         ],
     } -%}
     {{ return(contracts[input]) }}
@@ -128,8 +216,9 @@ select
     {% if kpikit.tracker_adapter(input) -%}
         {#- The adapter checked and converted its own columns. -#}
         {%- for column in columns -%}
-            {{ column[0] }}{{ ',\n    ' if not loop.last }}
-        {%- endfor %}
+            {{ column[0] }},
+    {% endfor -%}
+        unreadable_column
     {%- else -%}
         {{ kpikit.raw_input_columns(input, relation, columns, 'kpikit_' ~ input) | indent(4) }}
     {%- endif %}

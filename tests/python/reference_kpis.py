@@ -82,10 +82,20 @@ class Config:
     task_timeout_minutes: int = 30
     mau_window_days: int = 28
     max_clock_skew_hours: int = 24
+    max_event_delay_days: int = 30
+    # The build time raw times are judged against (UTC, naive); None: now.
+    build_time: datetime | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.kpi_timezone)
+
+    def in_future(self, moment: datetime | None) -> bool:
+        """Later than the build time plus max_clock_skew_hours."""
+        build_time = self.build_time or datetime.now(UTC).replace(tzinfo=None)
+        return moment is not None and moment > build_time + timedelta(
+            hours=self.max_clock_skew_hours
+        )
 
 
 @dataclass(frozen=True)
@@ -310,12 +320,17 @@ def _row_content_key(row: dict[str, Any]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------------
 
 
-def user_quarantine_reason(row: dict[str, Any]) -> str | None:
-    """Invalid, quarantined: null user_id or created_at."""
+def user_quarantine_reason(row: dict[str, Any], config: Config) -> str | None:
+    """Invalid, quarantined: null user_id or created_at; created or updated in the future of
+    the build."""
     if row["user_id"] is None:
         return "null_user_id"
     if row["created_at"] is None:
         return "null_created_at"
+    if config.in_future(row["created_at"]):
+        return "created_in_future"
+    if config.in_future(row["updated_at"]):
+        return "updated_in_future"
     return None
 
 
@@ -333,26 +348,41 @@ def event_quarantine_reason(row: dict[str, Any], config: Config) -> str | None:
         return "null_received_at"
     if row["user_id"] is None and row["anonymous_id"] is None:
         return "null_user_and_anonymous_id"
+    if config.in_future(row["received_at"]):
+        return "received_in_future"
     if row["occurred_at"] > row["received_at"] + timedelta(hours=config.max_clock_skew_hours):
         return "clock_skew"
+    if row["occurred_at"] < row["received_at"] - timedelta(days=config.max_event_delay_days):
+        return "too_late"
     if not parse_properties(row["properties"])[0]:
         return "properties_not_json_object"
     return None
 
 
-def survey_quarantine_reason(row: dict[str, Any]) -> str | None:
-    """Invalid: unknown survey, item or score out of range, null score (+ reading 2)."""
+def _not_whole(value: Any) -> bool:
+    return isinstance(value, float) and not (math.isfinite(value) and value.is_integer())
+
+
+def survey_quarantine_reason(row: dict[str, Any], config: Config) -> str | None:
+    """Invalid: answered in the future of the build, unknown survey, item or score not a whole
+    number or out of range, null score (+ reading 2)."""
     if row["response_id"] is None:
         return "null_response_id"
     if row["responded_at"] is None:
         return "null_responded_at"
+    if config.in_future(row["responded_at"]):
+        return "responded_in_future"
     survey = row["survey"]
     if survey not in SURVEY_ITEMS:
         return "unknown_survey"
+    if _not_whole(row["item"]):
+        return "item_not_whole_number"
     if row["item"] is None or row["item"] not in SURVEY_ITEMS[survey]:
         return "item_out_of_range"
     if row["score"] is None:
         return "null_score"
+    if _not_whole(row["score"]):
+        return "score_not_whole_number"
     if row["score"] not in SURVEY_SCORES[survey]:
         return "score_out_of_range"
     return None
@@ -391,7 +421,9 @@ def load_dataset(raw_dir: Path, config: Config) -> Dataset:
     raw_surveys = fetch_rows(raw_dir / "survey_responses.parquet")
 
     # Users: "when a user_id repeats, the latest updated_at wins" (null updated_at loses).
-    valid_users, user_reasons = _split_valid(raw_users, user_quarantine_reason)
+    valid_users, user_reasons = _split_valid(
+        raw_users, lambda row: user_quarantine_reason(row, config)
+    )
     kept_users = _keep_first(
         valid_users,
         lambda row: row["user_id"],
@@ -452,7 +484,9 @@ def load_dataset(raw_dir: Path, config: Config) -> Dataset:
 
     # Surveys: "A row repeated with the same (response_id, item) counts once" (+ survey, reading
     # 3); the earliest responded_at copy wins.
-    valid_surveys, survey_reasons = _split_valid(raw_surveys, survey_quarantine_reason)
+    valid_surveys, survey_reasons = _split_valid(
+        raw_surveys, lambda row: survey_quarantine_reason(row, config)
+    )
     kept_surveys = _keep_first(
         valid_surveys,
         lambda row: (row["response_id"], row["survey"], row["item"]),

@@ -234,8 +234,8 @@ def test_native_layout_in_two_targets_with_custom_kpi_scorecard_and_report(
         ),
         (
             {"kpikit_tracker": "segment", "segment_occurred_at_column": "client_time"},
-            "has no column client_time (expected timestamp). Add or rename the column, or set"
-            " var `segment_occurred_at_column`",
+            "has no column client_time (expected a timestamp (or ISO 8601 text)). Add or rename the"
+            " column, or set var `segment_occurred_at_column`",
         ),
         (
             {"kpikit_tracker": "mixpanel"},

@@ -15,14 +15,26 @@ latest_event as (
     from {{ events_relation }}
 ),
 
-as_of_date as (
-    select max({{ kpikit.to_local_date('occurred_at') }}) as as_of_date
+latest_event_day as (
+    select max({{ kpikit.to_local_date('occurred_at') }}) as latest_event_day
     from {{ events_relation }}
     where
         occurred_at >= (
             select {{ dbt.dateadd('day', -3, 'latest_event.latest_occurred_at') }}
             from latest_event
         )
+),
+
+as_of_date as (
+    {#- Never after the build's own day (an event may be stamped up to max_clock_skew_hours
+        after a delivery that may itself be that much after the build). #}
+    select
+        case
+            when latest_event_day > {{ kpikit.to_local_date(kpikit.build_time()) }}
+                then {{ kpikit.to_local_date(kpikit.build_time()) }}
+            else latest_event_day
+        end as as_of_date
+    from latest_event_day
 )
 
 select * from as_of_date

@@ -20,8 +20,10 @@
     incremental_strategy='delete_insert_bounded',
     meta={'delete_bound_column': 'received_at'},
     on_schema_change='fail',
+    post_hook="{{ kpikit.require_valid_rows('events') }}",
 ) }}
 
+-- depends_on: {{ ref('stg_raw__events_quarantine') }}
 {#- Referenced outside the incremental branch, so dbt always knows the dependency. -#}
 {%- set received_days = ref('stg_raw__events_received_days') -%}
 {%- if is_incremental() -%}

@@ -1,3 +1,7 @@
+{{ config(post_hook="{{ kpikit.require_valid_rows('survey_responses') }}") }}
+
+-- depends_on: {{ ref('stg_raw__survey_responses_quarantine') }}
+
 with
 
 survey_responses_classified as (

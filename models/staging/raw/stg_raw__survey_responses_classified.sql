@@ -24,9 +24,21 @@ survey_responses_typed as (
             else cast(survey as {{ dbt.type_string() }})
         end as survey,
         cast(user_id as {{ dbt.type_string() }}) as user_id,
-        cast(item as {{ dbt.type_int() }}) as item,
-        cast(score as {{ dbt.type_int() }}) as score,
-        cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at
+        {#- Read as delivered (doubles): a whole number becomes the integer item or score, and
+            anything else (4.5, NaN, inf, out of any range) is quarantined below, never
+            rounded. -#}
+        cast(item as {{ kpikit.type_double() }}) as item_number,
+        cast(score as {{ kpikit.type_double() }}) as score_number,
+        case
+            when {{ kpikit.is_whole_number('item') }} and abs(item) < 1000000
+                then cast(item as {{ dbt.type_int() }})
+        end as item,
+        case
+            when {{ kpikit.is_whole_number('score') }} and abs(score) < 1000000
+                then cast(score as {{ dbt.type_int() }})
+        end as score,
+        cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at,
+        unreadable_column
     from survey_responses_source
 ),
 
@@ -35,14 +47,23 @@ survey_responses_validated as (
         *,
         case
             when response_id is null then 'null_response_id'
+            when unreadable_column = 'responded_at' then 'unreadable_responded_at'
             when responded_at is null then 'null_responded_at'
+            when {{ kpikit.is_in_future('responded_at') }} then 'responded_in_future'
             when survey is null or survey not in ('nps', 'csat', 'sus') then 'unknown_survey'
+            when unreadable_column = 'item' then 'unreadable_item'
+            when
+                item_number is not null and not {{ kpikit.is_whole_number('item_number') }}
+                then 'item_not_whole_number'
             when
                 item is null
                 or (survey in ('nps', 'csat') and item != 1)
                 or (survey = 'sus' and (item < 1 or item > 10))
                 then 'item_out_of_range'
-            when score is null then 'null_score'
+            when unreadable_column = 'score' then 'unreadable_score'
+            when score_number is null then 'null_score'
+            when not {{ kpikit.is_whole_number('score_number') }} then 'score_not_whole_number'
+            when score is null then 'score_out_of_range'
             when
                 (survey = 'nps' and (score < 0 or score > 10))
                 or (survey in ('csat', 'sus') and (score < 1 or score > 5))

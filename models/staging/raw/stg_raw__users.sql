@@ -1,3 +1,7 @@
+{{ config(post_hook="{{ kpikit.require_valid_rows('users') }}") }}
+
+-- depends_on: {{ ref('stg_raw__users_quarantine') }}
+
 with
 
 users_classified as (

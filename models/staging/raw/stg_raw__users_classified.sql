@@ -17,7 +17,8 @@ users_typed as (
         cast(acquisition_channel as {{ dbt.type_string() }}) as acquisition_channel,
         email is not null as has_email,
         cast(created_at as {{ dbt.type_timestamp() }}) as created_at,
-        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at
+        cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        unreadable_column
     from users_source
 ),
 
@@ -26,7 +27,11 @@ users_validated as (
         *,
         case
             when user_id is null then 'null_user_id'
+            when unreadable_column = 'created_at' then 'unreadable_created_at'
             when created_at is null then 'null_created_at'
+            when unreadable_column = 'updated_at' then 'unreadable_updated_at'
+            when {{ kpikit.is_in_future('created_at') }} then 'created_in_future'
+            when {{ kpikit.is_in_future('updated_at') }} then 'updated_in_future'
         end as quarantine_reason
     from users_typed
 ),

@@ -17,7 +17,7 @@
     ['event', 'varchar', 'event_name'],
     [var('segment_occurred_at_column'), 'timestamp', 'occurred_at', 'segment_occurred_at_column'],
     ['received_at', 'timestamp'],
-] + ([[properties_column, 'varchar (a JSON object as text)', 'properties',
+] + ([[properties_column, 'varchar', 'properties',
     'segment_properties_column']]
     if properties_column else []) -%}
 {%- set event_tables = [] if properties_column or not execute
@@ -37,7 +37,7 @@ tracks as (
     event_properties as (
         {%- for table in event_tables %}
             select
-                {{ adapter.quote(table.id_column) }} as event_id,
+                cast({{ adapter.quote(table.id_column) }} as {{ dbt.type_string() }}) as event_id,
                 '{{ table.event }}' as event_name,
                 {{ kpikit.json_object_text(table.property_columns) }} as properties,
                 {{ adapter.quote(table.received_at_column) }} as received_at
@@ -94,7 +94,8 @@ events_input as (
         event_name,
         occurred_at,
         received_at,
-        properties
+        properties,
+        unreadable_column
     from tracks_with_properties
 )
 

@@ -18,7 +18,7 @@ atomic_events as (
                 'snowplow_occurred_at_column'],
             [var('snowplow_received_at_column'), 'timestamp', 'received_at',
                 'snowplow_received_at_column'],
-            ['unstruct_event', 'varchar (self-describing event JSON)'],
+            ['unstruct_event', 'varchar'],
         ], 'snowplow_schema') | indent(8) }}
     from {{ atomic_events }}
 ),
@@ -35,7 +35,8 @@ events_input as (
         {#- The event's own data: {"schema": ..., "data": {"schema": ..., "data": {...}}}. -#}
         {{ kpikit.json_extract_text(
             kpikit.json_extract_text('unstruct_event', 'data'), 'data'
-        ) }} as properties
+        ) }} as properties,
+        unreadable_column
     from atomic_events
 )
 
