@@ -7,6 +7,7 @@ A subcommand is a function `_add_<name>(subparsers)` that registers its parser a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,12 +24,17 @@ from kpikit import generate as generator
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kpikit` script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return int(args.handler(args))
     except KeyboardInterrupt:
         print("kpikit: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kpikit ... | head`): no traceback, and none at exit either
+        # (Python would flush stdout into the closed pipe again).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

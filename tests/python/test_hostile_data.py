@@ -125,16 +125,27 @@ def _build_hostile(
     return tmp_path / "build" / "warehouse.duckdb", result
 
 
-def test_implausible_times_are_quarantined_and_move_no_number(
+def test_implausible_times_and_disagreeing_copies_move_no_number(
     tmp_path: Path, clean: tuple[Path, Path]
 ) -> None:
+    """Rows stamped in 2200 or 1900, and two late copies of a delivered event that name another
+    event: quarantined, or counted as duplicates (and as conflicting ones), never used."""
     events = " union all ".join(
         f"select '{event_id}', {repr(user) if user else 'null'}, 'a_hostile', null, "
         f"'page_viewed', timestamp '{occurred}', timestamp '{received}', null"
         for event_id, user, occurred, received, _ in HOSTILE_EVENTS
     )
+    # Two copies of one page view, received an hour after it, under another name.
+    copies = (
+        "select * exclude (n) replace ('tampered' as event_name, "
+        "received_at + interval (n) hour as received_at) "
+        "from (select * from events where event_name = 'page_viewed' "
+        "and user_id is not null and properties like '{%}' "
+        "and occurred_at between received_at - interval 1 day and received_at "
+        "order by event_id limit 1), range(1, 3) as copies(n)"
+    )
     statements = {
-        "events": f"select * from events union all {events}",
+        "events": f"select * from events union all {events} union all {copies}",
         "users": (
             "select * from users union all select 'u_future', timestamp '2200-01-01', "
             "timestamp '2026-10-01', null, 'FR', 'pro', 'ads' union all select 'u_export', "
@@ -153,6 +164,8 @@ def test_implausible_times_are_quarantined_and_move_no_number(
     for *_, reason in HOSTILE_EVENTS:
         key = ("events", "quarantined", reason)
         expected[key] = expected.get(key, 0) + 1
+    expected[("events", "duplicate", "none")] = 2
+    expected[("events", "conflicting_duplicate", "none")] = 2
     expected[("users", "quarantined", "created_in_future")] = 1
     expected[("users", "quarantined", "updated_in_future")] = 1
     expected[("survey_responses", "quarantined", "responded_in_future")] = 1

@@ -57,10 +57,40 @@ events_typed as (
 
 events_validated as (
     select
+        *,
         cast(received_at as date) as received_day,
-        received_at,
         {{ kpikit.raw_event_quarantine_reason() | indent(8) }} as quarantine_reason
     from events_typed
+),
+
+events_winners as (
+    {#- Every stored winner, whatever its received day: a copy in the recount window may have
+        lost to a copy received days before. #}
+    select
+        {{ kpikit.raw_event_columns() | join(',\n        ') }}
+    from {{ ref('stg_raw__events') }}
+),
+
+conflicting_copies_by_day as (
+    {#- Valid copies whose content differs from their event's winner (the first received still
+        wins): duplicates that disagree, a finding of the data-quality mart. #}
+    select
+        copies.received_day,
+        count(*) as row_count
+    from events_validated as copies
+    inner join events_winners
+        on copies.event_id = events_winners.event_id
+    where
+        copies.quarantine_reason is null
+        and not (
+            {%- for column in ['event_name', 'user_id', 'anonymous_id', 'session_id', 'occurred_at',
+                'properties'] %}
+                {{ 'and ' if not loop.first }}{{ kpikit.equal_or_both_null(
+                    'copies.' ~ column, 'events_winners.' ~ column
+                ) }}
+            {%- endfor %}
+        )
+    group by copies.received_day
 ),
 
 raw_rows_by_day as (
@@ -106,6 +136,13 @@ outcomes as (
     from raw_rows_by_day as valid_rows
     left join used_rows_by_day on valid_rows.received_day = used_rows_by_day.received_day
     where valid_rows.quarantine_reason is null
+    union all
+    select
+        received_day,
+        'conflicting_duplicate' as outcome,
+        'none' as reason,
+        row_count
+    from conflicting_copies_by_day
 ),
 
 final as (
