@@ -1065,7 +1065,8 @@ def _footer(report: Report) -> str:
         f"<code>{escape(report.scorecard_schema)}.{SCORECARD_MODEL}</code> and "
         f"<code>{escape(report.values_schema)}.{VALUES_MODEL}</code> of "
         f"<code>{escape(report.source_name)}</code>. "
-        "Definitions: docs/definitions.md; registry: seeds/kpi_registry.csv."
+        "Definitions: docs/definitions.md; registry: var kpikit_registry "
+        "(demo: seeds/kpi_registry.csv)."
         "</div></footer>"
     )
 

@@ -13,8 +13,8 @@
     {%- endfor -%}
 
     {%- set skew = var('max_clock_skew_hours') -%}
-    {%- if skew is not number or skew is boolean or skew < 0 -%}
-        {%- do errors.append("max_clock_skew_hours must be a number >= 0, got '" ~ skew ~ "'") -%}
+    {%- if skew is not number or skew is boolean or skew != skew | int or skew < 0 -%}
+        {%- do errors.append("max_clock_skew_hours must be a whole number >= 0, got '" ~ skew ~ "'") -%}
     {%- endif -%}
 
     {%- set lookback = var('incremental_lookback_days') -%}
@@ -76,8 +76,9 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {#- YAML may load an unquoted value as a date or datetime: judge its text. -#}
     {%- set build_time = var('kpikit_build_time') -%}
-    {%- if build_time is not none and (build_time is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$', build_time)) -%}
+    {%- if build_time is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$', build_time | string) -%}
         {%- do errors.append("kpikit_build_time must be null or a UTC timestamp 'YYYY-MM-DD HH:MM:SS', got '" ~ build_time ~ "'") -%}
     {%- endif -%}
 

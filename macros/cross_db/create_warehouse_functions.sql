@@ -63,11 +63,11 @@
     parallel unsafe
     as $function$
     begin
-        if candidate is null or candidate !~ '{{ kpikit.iso_timestamp_pattern() }}' then
+        if candidate is null or upper(candidate) !~ '{{ kpikit.iso_timestamp_pattern() }}' then
             return null;
         end if;
-        if candidate ~ '([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$' then
-            return cast(candidate as timestamptz) at time zone 'UTC';
+        if upper(candidate) ~ '{{ kpikit.iso_offset_pattern() }}' then
+            return cast(upper(candidate) as timestamptz) at time zone 'UTC';
         end if;
         return cast(candidate as timestamp);
     exception

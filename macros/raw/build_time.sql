@@ -4,7 +4,7 @@
 {% macro build_time() -%}
     {%- set pinned = var('kpikit_build_time', none) -%}
     {%- if pinned -%}
-        {{ kpikit.timestamp_literal(pinned | string) }}
+        {{ kpikit.timestamp_literal(pinned | string | replace('T', ' ')) }}
     {%- else -%}
         {{ kpikit.timestamp_literal(run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
     {%- endif -%}

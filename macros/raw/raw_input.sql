@@ -56,7 +56,8 @@
 -#}
 {% macro raw_input_columns(input, relation, columns, var_name) -%}
     {%- set column_types = {} -%}
-    {%- if execute -%}
+    {#- Under --empty dbt renders a relation as a subquery: read it with the contract's types. -#}
+    {%- if execute and not flags.EMPTY -%}
         {%- for column in kpikit.raw_input_found_columns(input, relation, var_name) -%}
             {%- do column_types.update({
                 column.name | lower: [column.name, column.data_type | lower]

@@ -42,7 +42,7 @@
                 ~ " then 'wau is published at day grain only; the scorecard reads months (use mau or dau)'"
                 ~ " when registry.kpi_id not in ('" ~ kpikit.kpi_ids() | join("', '") ~ "')"
                 ~ " then 'unknown kpi_id: not a KPI kpi_values publishes (a typo?)'"
-                ~ " else 'kpi_values never publishes this kpi_id by dimension ''' || registry.dimension || '''' end",
+                ~ " else 'kpi_values never publishes this kpi_id by dimension ''' || coalesce(registry.dimension, 'all') || '''' end",
                 alias='registry',
             ) }} as failure_message
         from {{ model }} as registry

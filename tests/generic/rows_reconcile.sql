@@ -41,7 +41,8 @@
                         "(select min(received_at) from " ~ classified_relation
                         ~ " as classified where row_status = 'used' and not exists (select 1 from "
                         ~ model ~ " as stored where stored.event_id = classified.event_id))",
-                        "(select max(received_at) from " ~ input_relation ~ ")", 'day'
+                        "(select max(received_at) from " ~ input_relation ~ " where not ("
+                        ~ kpikit.is_in_future('received_at') ~ "))", 'day'
                     ) ~ " as " ~ dbt.type_int() ~ ") + 1"
                 ).columns[0].values()[0] -%}
                 {%- if missed is not none -%}

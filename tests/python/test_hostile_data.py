@@ -43,12 +43,18 @@ HOSTILE_EVENTS = [
 ]
 
 
-def _dbt(work_dir: Path, raw_dir: Path, subcommand: str = "build", *extra: str) -> Any:
+def _dbt(
+    work_dir: Path,
+    raw_dir: Path,
+    subcommand: str = "build",
+    *extra: str,
+    env: Mapping[str, str] | None = None,
+) -> Any:
     command = dbt_command(subcommand, project=REPO_ROOT, work_dir=work_dir, raw_dir=raw_dir)
     return subprocess.run(
         [*command, *extra],
         cwd=REPO_ROOT,
-        env=dbt_environment(work_dir),
+        env={**dbt_environment(work_dir), **(env or {})},
         capture_output=True,
         text=True,
         check=False,
@@ -118,10 +124,13 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def _build_hostile(
-    tmp_path: Path, clean: tuple[Path, Path], statements: Mapping[str, str]
+    tmp_path: Path,
+    clean: tuple[Path, Path],
+    statements: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
 ) -> tuple[Path, Any]:
     raw = _rewrite(clean[0], tmp_path / "raw", statements)
-    result = _dbt(tmp_path / "build", raw, "build", *SELECTION)
+    result = _dbt(tmp_path / "build", raw, "build", *SELECTION, env=env)
     return tmp_path / "build" / "warehouse.duckdb", result
 
 
@@ -187,7 +196,11 @@ def test_values_as_loaders_deliver_them_are_read_or_quarantined(
         "union all select 'h_text', 'u_h1', null, null, 'page_viewed', 'yesterday', "
         "'2026-10-01T00:00:00Z', null "
         "union all select 'h_text_2', 'u_h1', null, null, 'page_viewed', "
-        "'2026-10-01T00:00:00Z', '2026-02-30 10:00:00', null"
+        "'2026-10-01T00:00:00Z', '2026-02-30 10:00:00', null "
+        # a date alone is UTC midnight, whatever the session's zone: exactly the skew limit
+        # after its delivery (not clock_skew), so the properties decide its reason
+        "union all select 'h_date_only', 'u_h1', null, null, 'page_viewed', "
+        "'2026-10-02', '2026-10-01t00:00:00z', '[1]'"
     )
     surveys = (
         "select response_id, survey, cast(item as double) as item, "
@@ -203,13 +216,15 @@ def test_values_as_loaders_deliver_them_are_read_or_quarantined(
         "from users"
     )
     statements = {"events": events, "survey_responses": surveys, "users": users}
-    database, result = _build_hostile(tmp_path, clean, statements)
+    # A session time zone that is not UTC: text and timestamptz must not depend on it.
+    database, result = _build_hostile(tmp_path, clean, statements, {"TZ": "America/New_York"})
     assert result.returncode == 0, result.stdout[-4000:]
 
     assert _kpi_values(database) == _kpi_values(clean[1])
     assert _added(database, clean[1]) == {
         ("events", "quarantined", "unreadable_occurred_at"): 1,
         ("events", "quarantined", "unreadable_received_at"): 1,
+        ("events", "quarantined", "properties_not_json_object"): 1,
         ("survey_responses", "quarantined", "score_not_whole_number"): 3,
         ("survey_responses", "quarantined", "item_not_whole_number"): 1,
     }

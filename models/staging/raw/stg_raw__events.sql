@@ -178,8 +178,9 @@ events_used as (
         occurred_at,
         received_at,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours', 'event_property_keys']) }}
-            as built_with_settings
+        {{ kpikit.settings_fingerprint_column(
+            ['max_clock_skew_hours', 'max_event_delay_days', 'event_property_keys']
+        ) }} as built_with_settings
     from copies_ranked
     where delivery_rank = 1 and not is_stored
 )

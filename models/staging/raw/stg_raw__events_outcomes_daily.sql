@@ -153,7 +153,8 @@ final as (
         cast(reason as {{ dbt.type_string() }}) as reason,
         cast(row_count as {{ dbt.type_bigint() }}) as row_count,
         {{ kpikit.batch_loaded_at() }} as batch_loaded_at,
-        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours']) }} as built_with_settings
+        {{ kpikit.settings_fingerprint_column(['max_clock_skew_hours', 'max_event_delay_days']) }}
+            as built_with_settings
     from outcomes
 )
 

@@ -32,10 +32,18 @@ events_input as (
         event_name,
         occurred_at,
         received_at,
-        {#- The event's own data: {"schema": ..., "data": {"schema": ..., "data": {...}}}. -#}
-        {{ kpikit.json_extract_text(
-            kpikit.json_extract_text('unstruct_event', 'data'), 'data'
-        ) }} as properties,
+        {#- The event's own data: {"schema": ..., "data": {"schema": ..., "data": {...}}}. Text
+            that is not such an object is passed on as it is, for staging to quarantine
+            (properties_not_json_object), never a failed run. -#}
+        case
+            when not {{ kpikit.json_is_object('unstruct_event') }} then unstruct_event
+            when
+                {{ kpikit.json_is_object(kpikit.json_extract_text('unstruct_event', 'data')) }}
+                then {{ kpikit.json_extract_text(
+                    kpikit.json_extract_text('unstruct_event', 'data'), 'data'
+                ) }}
+            else {{ kpikit.json_extract_text('unstruct_event', 'data') }}
+        end as properties,
         unreadable_column
     from atomic_events
 )
