@@ -112,3 +112,15 @@ def write_manifest(path: Path, schemas: Mapping[str, str], package: str = "acme_
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     return path
+
+
+def warehouse_with_one_table(database: Path, schema: str, table: str) -> Path:
+    """A new warehouse whose `schema` holds only an empty `table` (one varchar column): a marts
+    schema that lacks what a command needs."""
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"create schema {_quoted(schema)}")
+        con.execute(f"create table {_quoted(schema)}.{_quoted(table)} (kpi_id varchar)")
+    finally:
+        con.close()
+    return database

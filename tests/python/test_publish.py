@@ -17,7 +17,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt_project import REPO_ROOT, dbt_command, dbt_environment, run_checked
-from scorecard_build import build_scorecard, copy_with_marts_in, write_manifest
+from scorecard_build import (
+    build_scorecard,
+    copy_with_marts_in,
+    warehouse_with_one_table,
+    write_manifest,
+)
 
 from kpikit.publish import (
     MARTS_SCHEMA_ENV,
@@ -265,17 +270,6 @@ def test_cli_reads_the_schema_named_by_flag_manifest_or_env(
     assert kpi_values_totals(out) == kpi_values_totals(dev_warehouse, DEV_SCHEMA)
 
 
-def only_kpi_facts(database: Path) -> Path:
-    """A warehouse whose dev_marts schema holds a fact but no kpi_values."""
-    con = duckdb.connect(str(database))
-    try:
-        con.execute(f"create schema {DEV_SCHEMA}")
-        con.execute(f"create table {DEV_SCHEMA}.fct_task_attempts (attempt_id varchar)")
-    finally:
-        con.close()
-    return database
-
-
 @pytest.mark.parametrize(
     ("source", "flags", "code", "message"),
     [
@@ -308,7 +302,11 @@ def test_cli_schema_and_manifest_errors_are_one_line(
     code: int,
     message: str,
 ) -> None:
-    database = dev_warehouse if source == "dev" else only_kpi_facts(tmp_path / "facts.duckdb")
+    database = (
+        dev_warehouse
+        if source == "dev"
+        else warehouse_with_one_table(tmp_path / "facts.duckdb", DEV_SCHEMA, "fct_task_attempts")
+    )
     write_manifest(tmp_path / "no_model.json", {"kpi_scorecard": DEV_SCHEMA})
     (tmp_path / "not_json.json").write_text("{not json\n", encoding="utf-8")
     out = tmp_path / "published" / "kpikit.duckdb"

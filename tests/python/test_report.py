@@ -21,7 +21,12 @@ import duckdb
 import pytest
 from dbt_project import REPO_ROOT, apt_install
 from headless_chromium import open_page
-from scorecard_build import build_scorecard, copy_with_marts_in, write_manifest
+from scorecard_build import (
+    build_scorecard,
+    copy_with_marts_in,
+    warehouse_with_one_table,
+    write_manifest,
+)
 
 from kpikit.publish import MARTS_SCHEMA_ENV
 from kpikit.report import (
@@ -222,17 +227,6 @@ def test_cli_reads_the_schema_named_by_flag_manifest_or_env(
     assert f"<code>{DEV_SCHEMA}.kpi_values</code>" in footer
 
 
-def scorecard_only(database: Path) -> Path:
-    """A warehouse whose dev_marts schema holds kpi_scorecard but no kpi_values."""
-    con = duckdb.connect(str(database))
-    try:
-        con.execute(f"create schema {DEV_SCHEMA}")
-        con.execute(f"create table {DEV_SCHEMA}.kpi_scorecard (kpi_id varchar)")
-    finally:
-        con.close()
-    return database
-
-
 @pytest.mark.parametrize(
     ("source", "flags", "code", "message"),
     [
@@ -275,7 +269,11 @@ def test_cli_schema_manifest_and_output_errors_are_one_line(
     code: int,
     message: str,
 ) -> None:
-    database = dev_warehouse if source == "dev" else scorecard_only(tmp_path / "scores.duckdb")
+    database = (
+        dev_warehouse
+        if source == "dev"
+        else warehouse_with_one_table(tmp_path / "scores.duckdb", DEV_SCHEMA, "kpi_scorecard")
+    )
     write_manifest(tmp_path / "values_only.json", {"kpi_values": DEV_SCHEMA})
     (tmp_path / "a_file").write_text("in the way\n")
     before = sorted(tmp_path.iterdir())
